@@ -1,0 +1,45 @@
+"""Neighborhood: report neighborhood problems, route them, follow them to resolution."""
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+__all__ = ["create_app"]
+
+
+def create_app(config: object | None = None, **overrides) -> Flask:
+    """Create the app: config, extensions, blueprints, error handlers, signal receivers."""
+    from neighborhood import cli
+    from neighborhood.config import Config, default_database_url
+    from neighborhood.core import db as core_db
+    from neighborhood.core import errors, transaction
+    from neighborhood.extensions import api, db, migrate
+    from neighborhood.reports.views import blp as reports_api
+    from neighborhood.web.views import bp as web
+
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(config or Config)
+    app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    url = app.config.get("DATABASE_URL") or default_database_url(app.instance_path)
+    url, engine_options = core_db.engine_options(url)
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
+    app.config["UPLOAD_DIR"] = app.config.get("UPLOAD_DIR") or os.path.join(
+        app.instance_path, "uploads")
+
+    db.init_app(app)
+    with app.app_context():
+        core_db.configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    api.init_app(app)
+
+    api.register_blueprint(reports_api)
+    app.register_blueprint(web)
+
+    errors.register_error_handlers(app)
+    transaction.init_app(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,111 @@
+"""Engine set-up for the two storage engines: SQLite + SpatiaLite and PostgreSQL + PostGIS."""
+
+import os
+import sqlite3
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.types import TypeDecorator
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+class SpatiaLiteUnavailable(RuntimeError):
+    """Raised when SQLite cannot load the SpatiaLite extension on this machine."""
+
+
+def sqlite_dbapi():
+    """Return a sqlite3 DB-API module able to load extensions (the stdlib one, else pysqlite3)."""
+    if hasattr(sqlite3.Connection, "enable_load_extension"):
+        return sqlite3
+    try:
+        import pysqlite3.dbapi2 as pysqlite3
+    except ImportError as exc:  # pragma: no cover - depends on the Python build
+        raise SpatiaLiteUnavailable(
+            "This Python's sqlite3 module cannot load extensions; "
+            "run: pip install pysqlite3-binary"
+        ) from exc
+    return pysqlite3
+
+
+def normalize_url(url: str) -> str:
+    """Return DATABASE_URL with the driver this project uses (psycopg 3 for PostgreSQL)."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def engine_options(url: str) -> tuple[str, dict]:
+    """Return the URL and create_engine options that give a spatial engine for DATABASE_URL."""
+    parsed = make_url(normalize_url(url))
+    if parsed.get_backend_name() == "sqlite":
+        os.environ.setdefault("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
+        parsed = parsed.update_query_dict(
+            {
+                # WGS84 only + one transaction: a new file is ready in milliseconds, not 30 s.
+                "geoalchemy2_connect_sqlite_init_mode": "WGS84",
+                "geoalchemy2_connect_sqlite_transaction": "true",
+            }
+        )
+        options = {
+            "plugins": ["geoalchemy2"],
+            "module": sqlite_dbapi(),
+            "connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        }
+        return parsed.render_as_string(hide_password=False), options
+    return parsed.render_as_string(hide_password=False), {
+        "plugins": ["geoalchemy2"],
+        "pool_pre_ping": True,
+    }
+
+
+def configure_engine(engine: Engine) -> None:
+    """Attach per-connection settings: on SQLite WAL, busy timeout and BEGIN IMMEDIATE writes."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_conn, _record):
+        # Take over transaction control from pysqlite (see the "begin" hook below).
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(conn):
+        # A deferred BEGIN that later writes fails at once with "database is locked" instead of
+        # waiting; IMMEDIATE takes the write lock up front and honours busy_timeout.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware datetime stored as UTC on both engines (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    """Return the current time, aware, in UTC."""
+    return datetime.now(UTC)

@@ -1,0 +1,103 @@
+"""Domain errors and the one renderer for every error: JSON under /api, HTML elsewhere."""
+
+from http import HTTPStatus
+
+from flask import Flask, jsonify, render_template, request
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+
+class DomainError(Exception):
+    """An error a service raises; the renderer turns it into an HTTP response."""
+
+    status_code = 400
+
+    def __init__(self, message: str, errors: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors
+
+
+class InvalidInput(DomainError):
+    """Input that is well-formed but not acceptable; errors maps location -> field -> messages."""
+
+    status_code = 422
+
+    @classmethod
+    def field(cls, location: str, field: str, message: str) -> "InvalidInput":
+        """Return an error about one field of one request location (json, form, files, ...)."""
+        return cls(f"Invalid {field}: {message}", {location: {field: [message]}})
+
+
+class NotFound(DomainError):
+    """The thing asked for does not exist, or is not visible to the asker."""
+
+    status_code = 404
+
+
+class Conflict(DomainError):
+    """The request conflicts with the current state."""
+
+    status_code = 409
+
+
+def wants_json() -> bool:
+    """Return True when the error should be rendered as JSON (API paths)."""
+    return request.path.startswith("/api/")
+
+
+def render_error(status: int, message: str | None = None, errors: dict | None = None,
+                 headers: dict | None = None):
+    """Render one error response, JSON for the API and an HTML page otherwise."""
+    phrase = HTTPStatus(status).phrase
+    if wants_json():
+        body = {"code": status, "status": phrase}
+        if message:
+            body["message"] = message
+        if errors:
+            body["errors"] = errors
+        response = jsonify(body)
+    else:
+        response = render_template("error.html", status=status, phrase=phrase,
+                                   message=message, errors=errors)
+    return response, status, dict(headers or {})
+
+
+def handle_http_exception(error: HTTPException):
+    """Render a Werkzeug/flask-smorest HTTP error, keeping its headers (Allow, Retry-After)."""
+    data = getattr(error, "data", None) or {}
+    errors = data.get("messages")
+    headers = dict(error.get_headers())
+    headers.pop("Content-Type", None)
+    headers.update(data.get("headers") or {})
+    message = data.get("message") or error.description
+    if errors:
+        message = "The request has invalid fields."
+    return render_error(error.code or 500, message, errors, headers)
+
+
+def handle_domain_error(error: DomainError):
+    """Render a domain error raised by a service."""
+    return render_error(error.status_code, error.message, error.errors)
+
+
+def handle_validation_error(error: ValidationError):
+    """Render a marshmallow error raised outside flask-smorest's argument parsing."""
+    location = getattr(error, "location", "json")
+    return render_error(422, "The request has invalid fields.", {location: error.messages})
+
+
+def handle_unexpected(error: Exception):
+    """Log an unexpected error and render a plain 500 (never a traceback)."""
+    from flask import current_app
+
+    current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+    return handle_http_exception(InternalServerError())
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Register the one renderer for every error class."""
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(ValidationError, handle_validation_error)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,82 @@
+"""Dialect-aware spatial filters; every spatial WHERE clause in the project is built here.
+
+PostGIS uses its GiST index by itself for ST_Intersects. SQLite never uses a SpatiaLite R*Tree
+on its own, so on SpatiaLite each filter adds an explicit sub-query on idx_<table>_<column>.
+R*Tree boxes are 32-bit floats: they only select candidates; an exact predicate follows.
+"""
+
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import and_, column, func, literal, select, table
+from sqlalchemy.sql.elements import ColumnElement
+
+WGS84 = 4326
+METRES_PER_DEGREE_LAT = 111_320.0
+
+
+@dataclass(frozen=True)
+class BBox:
+    """A lon/lat box: west, south, east, north in degrees (WGS84)."""
+
+    min_lon: float
+    min_lat: float
+    max_lon: float
+    max_lat: float
+
+    @classmethod
+    def around(cls, lon: float, lat: float, metres: float) -> "BBox":
+        """Return a box that surely contains every point within metres of (lon, lat)."""
+        pad = 1.01  # a little slack for the ellipsoid and float rounding
+        dlat = metres / METRES_PER_DEGREE_LAT * pad
+        cos_lat = max(math.cos(math.radians(min(abs(lat) + dlat, 90.0))), 1e-6)
+        dlon = min(metres / (METRES_PER_DEGREE_LAT * cos_lat) * pad, 180.0)
+        return cls(max(lon - dlon, -180.0), max(lat - dlat, -90.0),
+                   min(lon + dlon, 180.0), min(lat + dlat, 90.0))
+
+
+def _rtree_candidates(geom, pk, box: BBox):
+    """Return `pk IN (ids whose R*Tree box meets box)` for a SpatiaLite geometry column."""
+    rtree = table(f"idx_{geom.table.name}_{geom.name}", column("pkid"), column("xmin"),
+                  column("xmax"), column("ymin"), column("ymax"))
+    candidates = select(rtree.c.pkid).where(
+        rtree.c.xmin <= box.max_lon, rtree.c.xmax >= box.min_lon,
+        rtree.c.ymin <= box.max_lat, rtree.c.ymax >= box.min_lat,
+    )
+    return pk.in_(candidates)
+
+
+def intersects_bbox(geom, pk, box: BBox, dialect: str) -> ColumnElement[bool]:
+    """Return a filter: geom meets the lon/lat box, answered from the spatial index."""
+    if dialect == "sqlite":
+        envelope = func.BuildMbr(box.min_lon, box.min_lat, box.max_lon, box.max_lat, WGS84)
+        return and_(_rtree_candidates(geom, pk, box), func.ST_Intersects(geom, envelope) == 1)
+    envelope = func.ST_MakeEnvelope(box.min_lon, box.min_lat, box.max_lon, box.max_lat, WGS84)
+    return func.ST_Intersects(geom, envelope)
+
+
+def point(lon: float, lat: float, dialect: str):
+    """Return a SQL WGS84 point expression for (lon, lat)."""
+    if dialect == "sqlite":
+        return func.MakePoint(literal(lon), literal(lat), WGS84)
+    return func.ST_SetSRID(func.ST_MakePoint(literal(lon), literal(lat)), WGS84)
+
+
+def within_metres(geom, pk, lon: float, lat: float, metres: float,
+                  dialect: str) -> ColumnElement[bool]:
+    """Return a filter: geom lies within metres (on the ellipsoid) of (lon, lat)."""
+    prefilter = intersects_bbox(geom, pk, BBox.around(lon, lat, metres), dialect)
+    centre = point(lon, lat, dialect)
+    if dialect == "sqlite":
+        exact = func.PtDistWithin(geom, centre, metres, 1) == 1
+    else:
+        exact = func.ST_DWithin(func.geography(geom), func.geography(centre), metres)
+    return and_(prefilter, exact)
+
+
+def distance_metres(geom, lon: float, lat: float, dialect: str):
+    """Return a SQL expression: metres from geom to (lon, lat) on the ellipsoid."""
+    centre = point(lon, lat, dialect)
+    if dialect == "sqlite":
+        return func.ST_Distance(geom, centre, 1)
+    return func.ST_Distance(func.geography(geom), func.geography(centre))

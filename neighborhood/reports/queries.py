@@ -1,0 +1,132 @@
+"""Read-side queries for reports: public list with filters and keyset paging, public detail."""
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from geoalchemy2.shape import to_shape
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from neighborhood.core.errors import InvalidInput, NotFound
+from neighborhood.core.spatial import BBox, intersects_bbox
+from neighborhood.extensions import db
+from neighborhood.reports.models import Category, Photo, Report
+from neighborhood.workflow.states import PUBLIC_STATUSES
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    """What a public report list asks for."""
+
+    bbox: BBox | None = None
+    categories: tuple[str, ...] = ()
+    families: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+
+
+def encode_cursor(report_id: int) -> str:
+    """Return an opaque cursor that continues after report_id."""
+    return base64.urlsafe_b64encode(f"r:{report_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    """Return the report id a cursor continues after; 422 if it is not one of ours."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, value = raw.split(":", 1)
+        if kind != "r" or not value.isdigit():
+            raise ValueError(raw)
+        return int(value)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidInput.field("query", "cursor", "Not a cursor from this API.") from None
+
+
+def _aware(moment: datetime, tz: str) -> datetime:
+    """Read a naive datetime in the city's time zone."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(tz))
+
+
+def _public():
+    return select(Report).where(Report.status.in_(sorted(PUBLIC_STATUSES)))
+
+
+def list_public_reports(flt: ReportFilter, *, limit: int, cursor: str | None,
+                        city_tz: str) -> tuple[list[Report], str | None]:
+    """Return one page of public reports, newest first, and the cursor of the next page."""
+    query = _public().options(selectinload(Report.photos))
+    if flt.bbox:
+        dialect = db.session.get_bind().dialect.name
+        query = query.where(intersects_bbox(Report.location, Report.id, flt.bbox, dialect))
+    if flt.categories or flt.families:
+        query = query.join(Report.category)
+        if flt.categories:
+            query = query.where(Category.code.in_(flt.categories))
+        if flt.families:
+            query = query.where(Category.family.in_(flt.families))
+    if flt.statuses:
+        query = query.where(Report.status.in_(flt.statuses))
+    if flt.created_from:
+        query = query.where(Report.created_at >= _aware(flt.created_from, city_tz))
+    if flt.created_to:
+        query = query.where(Report.created_at < _aware(flt.created_to, city_tz))
+    if cursor:
+        query = query.where(Report.id < decode_cursor(cursor))
+    rows = list(db.session.scalars(query.order_by(Report.id.desc()).limit(limit + 1)).unique())
+    next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+def get_public_report(report_id: int) -> Report:
+    """Return a public report by id; NotFound for unknown or hidden ones."""
+    report = db.session.scalar(_public().where(Report.id == report_id)
+                               .options(selectinload(Report.photos)))
+    if report is None:
+        raise NotFound(f"No public report {report_id}.")
+    return report
+
+
+def list_categories() -> list[Category]:
+    """Return every category, by family then name."""
+    return list(db.session.scalars(select(Category).order_by(Category.family, Category.name)))
+
+
+def report_feature(report: Report, photo_url) -> dict:
+    """Return the public GeoJSON Feature of a report (no contact, ever)."""
+    point = to_shape(report.location)
+    return {
+        "id": report.id,
+        "geometry": {"coordinates": [point.x, point.y]},
+        "properties": {
+            "id": report.id,
+            "category": report.category.code,
+            "category_name": report.category.name,
+            "family": report.category.family,
+            "description": report.description,
+            "address": report.address,
+            "status": report.status,
+            "close_reason": report.close_reason,
+            "source": report.source,
+            "created_at": report.created_at,
+            "updated_at": report.updated_at,
+            "closed_at": report.closed_at,
+            "due_at": report.due_at,
+            "external_id": report.external_id,
+            "h3_r8": report.h3_r8,
+            "h3_r9": report.h3_r9,
+            "photos": [{"url": photo_url(p.key), "width": p.width, "height": p.height}
+                       for p in report.photos],
+        },
+    }
+
+
+def photo_is_public(key: str) -> bool:
+    """Return True if the photo belongs to a public report."""
+    return db.session.scalar(
+        select(Photo.id).join(Photo.report)
+        .where(Photo.key == key, Report.status.in_(sorted(PUBLIC_STATUSES)))
+    ) is not None

@@ -1,0 +1,180 @@
+"""Marshmallow schemas of the reports API: what comes in, what goes out (never the contact)."""
+
+import math
+
+from marshmallow import (RAISE, Schema, ValidationError, fields, pre_load, validate,
+                         validates_schema)
+
+from neighborhood.core.spatial import BBox
+from neighborhood.reports.models import DESCRIPTION_MAX
+from neighborhood.workflow.states import Family, Status
+
+
+def _no_control_chars(value: str) -> None:
+    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
+        raise ValidationError("Must not contain control characters.")
+
+
+class Text(fields.String):
+    """A string with surrounding whitespace trimmed and control characters refused."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs).strip()
+        _no_control_chars(value)
+        return value
+
+
+class ContactSchema(Schema):
+    """How to reach the reporter for updates; private."""
+
+    class Meta:
+        unknown = RAISE
+
+    email = fields.Email(validate=validate.Length(max=254), allow_none=True)
+    name = Text(validate=validate.Length(max=100), allow_none=True)
+    phone = Text(validate=validate.Regexp(r"^\+?[0-9 ().-]{3,32}$",
+                                          error="Not a phone number."), allow_none=True)
+
+
+class ReportCreateSchema(Schema):
+    """A new report, as JSON or as multipart form fields (photos go in `photos` files)."""
+
+    class Meta:
+        unknown = RAISE
+
+    category = Text(required=True, validate=validate.Length(min=1, max=64),
+                    metadata={"description": "A category code from /api/v1/categories."})
+    description = Text(required=True, validate=validate.Length(min=1, max=DESCRIPTION_MAX))
+    lat = fields.Float(required=True, validate=validate.Range(-90, 90),
+                       metadata={"description": "Latitude, WGS84 degrees."})
+    lon = fields.Float(required=True, validate=validate.Range(-180, 180),
+                       metadata={"description": "Longitude, WGS84 degrees."})
+    address = Text(validate=validate.Length(max=255), allow_none=True)
+    contact = fields.Nested(ContactSchema, allow_none=True,
+                            metadata={"description": "Private; never shown publicly."})
+
+    @pre_load
+    def _fold_form_contact(self, data, **kwargs):
+        """Accept multipart fields contact.email / contact.name / contact.phone."""
+        if hasattr(data, "to_dict"):
+            data = data.to_dict()
+        contact = {k.split(".", 1)[1]: data.pop(k) for k in list(data)
+                   if isinstance(k, str) and k.startswith("contact.")}
+        if contact:
+            data["contact"] = contact
+        return data
+
+
+class ReportMultipartSchema(ReportCreateSchema):
+    """The multipart form of a new report (OpenAPI only)."""
+
+    photos = fields.List(fields.Raw(metadata={"type": "string", "format": "binary"}),
+                         metadata={"description": "Up to 3 JPEG, PNG or WebP photos."})
+
+
+class PointSchema(Schema):
+    """A GeoJSON point, [lon, lat]."""
+
+    type = fields.Constant("Point", dump_only=True)
+    coordinates = fields.List(fields.Float(), dump_only=True)
+
+
+class PhotoOutSchema(Schema):
+    """A public photo of a report."""
+
+    url = fields.String()
+    width = fields.Integer()
+    height = fields.Integer()
+
+
+class ReportPropertiesSchema(Schema):
+    """The public facts of a report."""
+
+    id = fields.Integer()
+    category = fields.String()
+    category_name = fields.String()
+    family = fields.String(validate=validate.OneOf([f.value for f in Family]))
+    description = fields.String()
+    address = fields.String(allow_none=True)
+    status = fields.String(validate=validate.OneOf([s.value for s in Status]))
+    close_reason = fields.String(allow_none=True)
+    source = fields.String()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    closed_at = fields.DateTime(allow_none=True)
+    due_at = fields.DateTime(allow_none=True)
+    external_id = fields.String(allow_none=True)
+    h3_r8 = fields.String()
+    h3_r9 = fields.String()
+    photos = fields.List(fields.Nested(PhotoOutSchema))
+
+
+class ReportFeatureSchema(Schema):
+    """A report as a GeoJSON Feature."""
+
+    type = fields.Constant("Feature", dump_only=True)
+    id = fields.Integer()
+    geometry = fields.Nested(PointSchema)
+    properties = fields.Nested(ReportPropertiesSchema)
+
+
+class ReportCollectionSchema(Schema):
+    """A page of reports as a GeoJSON FeatureCollection."""
+
+    type = fields.Constant("FeatureCollection", dump_only=True)
+    features = fields.List(fields.Nested(ReportFeatureSchema))
+    next_cursor = fields.String(allow_none=True, metadata={
+        "description": "Pass as `cursor` for the next page; null on the last page."})
+
+
+class BBoxField(fields.String):
+    """minLon,minLat,maxLon,maxLat in WGS84 degrees."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        parts = super()._deserialize(value, attr, data, **kwargs).split(",")
+        try:
+            numbers = [float(p) for p in parts]
+        except ValueError:
+            raise ValidationError("Must be four numbers: minLon,minLat,maxLon,maxLat.") from None
+        if len(numbers) != 4 or not all(math.isfinite(n) for n in numbers):
+            raise ValidationError("Must be four numbers: minLon,minLat,maxLon,maxLat.")
+        box = BBox(*numbers)
+        if not (-180 <= box.min_lon <= box.max_lon <= 180
+                and -90 <= box.min_lat <= box.max_lat <= 90):
+            raise ValidationError("Must satisfy -180 <= minLon <= maxLon <= 180 and "
+                                  "-90 <= minLat <= maxLat <= 90.")
+        return box
+
+
+class ReportQuerySchema(Schema):
+    """Filters and paging for the report list."""
+
+    class Meta:
+        unknown = RAISE
+
+    bbox = BBoxField(metadata={"description": "minLon,minLat,maxLon,maxLat", "example":
+                               "-71.07,42.35,-71.05,42.36"})
+    category = fields.List(fields.String(validate=validate.Length(max=64)),
+                           metadata={"description": "Category codes (repeat the parameter)."})
+    family = fields.List(fields.String(validate=validate.OneOf([f.value for f in Family])))
+    status = fields.List(fields.String(validate=validate.OneOf([s.value for s in Status])))
+    created_from = fields.DateTime(metadata={"description": "ISO 8601; inclusive."})
+    created_to = fields.DateTime(metadata={"description": "ISO 8601; exclusive."})
+    cursor = fields.String(validate=validate.Length(max=64))
+    limit = fields.Integer(validate=validate.Range(1, 1000), load_default=100)
+
+    @validates_schema
+    def _range_in_order(self, data, **kwargs):
+        start, end = data.get("created_from"), data.get("created_to")
+        if start and end and (start.tzinfo is None) == (end.tzinfo is None) and start > end:
+            raise ValidationError("Must not be after created_to.", "created_from")
+
+
+class CategorySchema(Schema):
+    """A category residents can report."""
+
+    code = fields.String()
+    name = fields.String()
+    family = fields.String(validate=validate.OneOf([f.value for f in Family]))
+    sla_days = fields.Float(allow_none=True, metadata={
+        "description": "Target days to resolve (the service level), if any."})

@@ -1,0 +1,160 @@
+"""Report intake: validate, locate, store photos, and create a report exactly once."""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import h3
+from flask import current_app
+from geoalchemy2.shape import from_shape
+from shapely.geometry import Point
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from neighborhood.areas.services import area_locator
+from neighborhood.core import signals, transaction
+from neighborhood.core.db import utcnow
+from neighborhood.core.errors import InvalidInput
+from neighborhood.extensions import db
+from neighborhood.reports.models import Category, IdempotencyKey, Photo, Report
+from neighborhood.reports.photos import PhotoRejected, ProcessedPhoto, process_photo
+from neighborhood.reports.storage import photo_store
+from neighborhood.workflow.states import initial_status
+
+ANONYMOUS_SCOPE = "anonymous"
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One uploaded file, as received."""
+
+    filename: str
+    data: bytes
+
+
+@dataclass
+class Submission:
+    """What a reporter sent: the validated fields, the raw uploads, and an optional key."""
+
+    data: dict
+    uploads: list[Upload] = field(default_factory=list)
+    idempotency_key: str | None = None
+    scope: str = ANONYMOUS_SCOPE
+    location: str = "json"  # where the fields came from, for error messages
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    """The report, and whether it was created now (False: an idempotent replay)."""
+
+    report: Report
+    created: bool
+
+
+def h3_cells(lon: float, lat: float) -> tuple[str, str]:
+    """Return the H3 cell ids (resolution 8, 9) of a point."""
+    return h3.latlng_to_cell(lat, lon, 8), h3.latlng_to_cell(lat, lon, 9)
+
+
+def fingerprint(submission: Submission) -> str:
+    """Return a digest of the submission's content, to tell a retry from a different request."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps(submission.data, sort_keys=True, default=str).encode())
+    for upload in submission.uploads:
+        digest.update(hashlib.sha256(upload.data).digest())
+    return digest.hexdigest()
+
+
+def _category(code: str, location: str) -> Category:
+    category = db.session.scalar(select(Category).where(Category.code == code))
+    if category is None:
+        raise InvalidInput.field(location, "category", f"Unknown category '{code}'.")
+    return category
+
+
+def _process_uploads(uploads: list[Upload]) -> list[ProcessedPhoto]:
+    config = current_app.config
+    if len(uploads) > config["PHOTO_MAX_COUNT"]:
+        raise InvalidInput.field("files", "photos",
+                                 f"At most {config['PHOTO_MAX_COUNT']} photos per report.")
+    processed = []
+    for upload in uploads:
+        try:
+            processed.append(process_photo(upload.data, max_bytes=config["PHOTO_MAX_BYTES"],
+                                           max_pixels=config["PHOTO_MAX_PIXELS"],
+                                           max_side=config["PHOTO_MAX_SIDE"]))
+        except PhotoRejected as exc:
+            raise InvalidInput.field("files", "photos", f"{upload.filename}: {exc}.") from exc
+    return processed
+
+
+def _existing(scope: str, key: str, fp: str) -> Report | None:
+    """Return the report an earlier submission with this key made; 422 if its body differed."""
+    row = db.session.scalar(select(IdempotencyKey).where(IdempotencyKey.scope == scope,
+                                                         IdempotencyKey.key == key))
+    if row is None:
+        return None
+    if row.fingerprint != fp:
+        raise InvalidInput.field("headers", "Idempotency-Key",
+                                 "This key was already used with a different request body.")
+    return db.session.get(Report, row.report_id)
+
+
+def submit_report(submission: Submission, *, source: str,
+                  now: datetime | None = None) -> SubmitResult:
+    """Create a report from a submission, or return the one an identical retry already made."""
+    data, where = submission.data, submission.location
+    fp = fingerprint(submission)
+    if submission.idempotency_key:
+        earlier = _existing(submission.scope, submission.idempotency_key, fp)
+        if earlier is not None:
+            return SubmitResult(earlier, created=False)
+
+    category = _category(data["category"], where)
+    lon, lat = data["lon"], data["lat"]
+    locator = area_locator()
+    if not locator.in_city(lon, lat):
+        message = f"The point ({lat}, {lon}) is outside {current_app.config['CITY_NAME']}."
+        raise InvalidInput(message, {where: {"lat": [message], "lon": [message]}})
+    photos = _process_uploads(submission.uploads)
+
+    now = now or utcnow()
+    contact = data.get("contact") or {}
+    r8, r9 = h3_cells(lon, lat)
+    report = Report(
+        category=category, description=data["description"], address=data.get("address") or None,
+        location=from_shape(Point(lon, lat), srid=4326), status=initial_status(category.sensitive),
+        source=source, contact_email=contact.get("email"), contact_name=contact.get("name"),
+        contact_phone=contact.get("phone"), created_at=now, updated_at=now,
+        due_at=now + timedelta(days=category.sla_days) if category.sla_days else None,
+        h3_r8=r8, h3_r9=r9, neighborhood_id=locator.neighborhood_at(lon, lat),
+    )
+    store = photo_store()
+    keys = [store.new_key() for _ in photos]
+    for key, photo in zip(keys, photos, strict=True):
+        report.photos.append(Photo(key=key, width=photo.width, height=photo.height,
+                                   size_bytes=len(photo.data), created_at=now))
+    try:
+        with db.session.begin_nested():
+            db.session.add(report)
+            db.session.flush()
+            if submission.idempotency_key:
+                db.session.add(IdempotencyKey(scope=submission.scope, fingerprint=fp,
+                                              key=submission.idempotency_key,
+                                              report_id=report.id, created_at=now))
+                db.session.flush()
+    except IntegrityError:
+        # A concurrent request with the same key committed first: replay it.
+        if not submission.idempotency_key:
+            raise
+        earlier = _existing(submission.scope, submission.idempotency_key, fp)
+        if earlier is None:
+            raise
+        return SubmitResult(earlier, created=False)
+
+    for key, photo in zip(keys, photos, strict=True):
+        store.save(key, photo.data)
+        transaction.on_rollback(lambda key=key: store.delete(key))
+    signals.report_submitted.send(current_app._get_current_object(), report=report)
+    return SubmitResult(report, created=True)
