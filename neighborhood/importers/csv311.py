@@ -91,24 +91,23 @@ class Preset:
                                                       g.get("label", "default geocode"))
                                        for g in raw.get("default_geocodes", [])),
             )
-        except (KeyError, TypeError, re.error) as exc:
-            raise PresetError(f"bad preset: {exc}") from exc
+        except (KeyError, TypeError, ValueError, re.error) as exc:
+            raise PresetError(f"bad preset: {exc!r}") from exc
 
 
 def load_preset(name_or_path: str) -> Preset:
     """Load a built-in preset by name, or a preset JSON file by path."""
     path = Path(name_or_path)
     if path.suffix == ".json" and path.is_file():
-        text = path.read_text(encoding="utf-8")
+        source = path
     else:
-        ref = resources.files("neighborhood.importers") / "presets" / f"{name_or_path}.json"
-        if not ref.is_file():
+        source = resources.files("neighborhood.importers") / "presets" / f"{name_or_path}.json"
+        if not source.is_file():
             raise PresetError(f"no preset named '{name_or_path}' (and no such JSON file)")
-        text = ref.read_text(encoding="utf-8")
     try:
-        return Preset.from_dict(json.loads(text))
-    except json.JSONDecodeError as exc:
-        raise PresetError(f"preset is not valid JSON: {exc}") from exc
+        return Preset.from_dict(json.loads(source.read_text(encoding="utf-8")))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PresetError(f"preset is not valid JSON (UTF-8): {exc}") from exc
 
 
 @dataclass(frozen=True)

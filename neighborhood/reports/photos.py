@@ -7,9 +7,10 @@ import io
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
-ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
+# MPO is how Pillow names phone JPEGs that carry extra frames (e.g. gain maps).
+ALLOWED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP"}
 # Magic bytes of the allowed formats, checked before Pillow sees the data.
 _SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
 
@@ -58,12 +59,12 @@ def process_photo(data: bytes, *, max_bytes: int, max_pixels: int,
                 image.thumbnail((max_side, max_side))
                 if image.mode not in ("RGB", "L"):
                     image = _flatten(image)
+                image.info.clear()  # Pillow re-writes a JPEG comment, EXIF, ICC from info
                 out = io.BytesIO()
                 image.save(out, "JPEG", quality=85, optimize=True)
     except PhotoRejected:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning, OSError, SyntaxError, ValueError) as exc:
+    except Exception as exc:  # noqa: BLE001 - decoders raise many kinds on hostile input
         raise PhotoRejected("the image could not be decoded") from exc
     return ProcessedPhoto(out.getvalue(), image.width, image.height)
 

@@ -120,8 +120,9 @@ class ReportDetail(MethodView):
 
 
 @blp.route("/photos/<string:key>.jpg")
-@blp.response(200, description="The re-encoded JPEG.",
-              content_type="image/jpeg")
+@blp.doc(responses={"200": {"description": "The re-encoded JPEG.", "content": {
+    "image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}})
+@blp.alt_response(404, description="No such photo, or its report is not public.")
 def photo(key):
     """Get a report photo (re-encoded, with no EXIF or GPS data)."""
     if not key.isalnum() or len(key) > 64:
