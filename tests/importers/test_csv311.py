@@ -256,3 +256,19 @@ def test_counts_over_whole_sample_file():
         "999000000001": "zero_coordinates", "999000000002": "unknown_type",
     }
     assert {row["TYPE"] for row in open_rows(SAMPLE)} - {"Pothole Repair"} == set(BOSTON.types)
+
+
+@pytest.mark.parametrize("raw", [make_preset_dict(timezone=""),
+                                 make_preset_dict(timezone="Mars/Olympus_Mons")],
+                         ids=["empty-timezone", "unknown-timezone"])
+def test_rejects_preset_with_bad_timezone(tmp_path, raw):
+    with pytest.raises(PresetError, match="bad preset"):
+        load_preset(str(write_json(tmp_path / "tz.json", raw)))
+
+
+def test_rejects_preset_file_that_is_not_utf8(tmp_path):
+    path = tmp_path / "latin1.json"
+    path.write_bytes(json.dumps(make_preset_dict(name="Malmö"), ensure_ascii=False).encode().replace(
+        "ö".encode(), b"\xf6"))
+    with pytest.raises(PresetError, match="not valid JSON"):
+        load_preset(str(path))

@@ -237,3 +237,14 @@ def test_content_decides_format_not_file_name(tmp_path):
     assert reopen(process(png_named_jpg.read_bytes()).data).format == "JPEG"
     with pytest.raises(PhotoRejected, match="not a JPEG, PNG or WebP"):
         process(text_named_jpg.read_bytes())
+
+
+def test_accepts_multi_picture_jpeg_from_phones():
+    """Phones write MPO (a JPEG with extra frames); the first frame is kept, as a plain JPEG."""
+    first, second = Image.new("RGB", (40, 30), (10, 200, 10)), Image.new("RGB", (40, 30))
+    out = io.BytesIO()
+    first.save(out, "MPO", save_all=True, append_images=[second])
+    assert Image.open(io.BytesIO(out.getvalue())).format == "MPO"
+    result = process_photo(out.getvalue(), max_bytes=MAX_BYTES, max_pixels=MAX_PIXELS)
+    assert (result.width, result.height) == (40, 30)
+    assert Image.open(io.BytesIO(result.data)).format == "JPEG"
