@@ -1,9 +1,11 @@
 """Flask commands: thin wrappers that parse arguments and call services."""
 
+import sys
 import time
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from neighborhood.core import transaction
@@ -11,7 +13,7 @@ from neighborhood.extensions import db
 
 
 def _progress(total: int | None, label: str):
-    return click.progressbar(length=total, label=label, file=click.get_text_stream("stderr"),
+    return click.progressbar(length=total, label=label, file=sys.stderr,
                              show_pos=True, show_percent=True, width=30)
 
 
@@ -28,6 +30,7 @@ def _echo_summary(summary, started: float) -> None:
               help="Built-in preset name, or a preset JSON file (see docs/importing.md).")
 @click.option("--map", "map_file", type=click.Path(exists=True, dir_okay=False),
               help="A preset JSON file; the same as --preset PATH.")
+@with_appcontext
 def import_311(files, preset, map_file):
     """Import 311 CSV exports (plain or gzipped); re-importing updates, never duplicates."""
     from neighborhood.importers.csv311 import PresetError, load_preset, open_rows
@@ -47,6 +50,7 @@ def import_311(files, preset, map_file):
 
 @click.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing when reports already exist.")
+@with_appcontext
 def seed_demo(if_empty):
     """Load the Boston 2015 demo city (categories, neighborhoods, boundary, reports)."""
     from neighborhood.demo.services import count_demo_rows

@@ -153,7 +153,10 @@ def _date(value: str, preset: Preset) -> datetime | None:
     return local.astimezone(UTC)
 
 
-def _status(row: dict, preset: Preset) -> tuple[str, str | None] | None:
+def _status(row: dict, preset: Preset, closed: datetime | None) -> tuple[str, str | None] | None:
+    """Return (status, close_reason) by the preset's rules; without rules, by the closed date."""
+    if not preset.statuses:
+        return ("resolved" if closed else "open"), None
     cols = preset.columns
     status = row.get(cols.get("status", ""), "") or ""
     closure = row.get(cols.get("closure", ""), "") or ""
@@ -190,7 +193,7 @@ def read_row(row: dict, preset: Preset) -> Record | Skip:
         return Skip(external_id, "bad_date")
     if created is None:
         return Skip(external_id, "bad_date")
-    mapped = _status(row, preset)
+    mapped = _status(row, preset, closed)
     if mapped is None:
         return Skip(external_id, "unknown_status")
     status, close_reason = mapped
