@@ -13,6 +13,7 @@ from neighborhood.workflow.states import CloseReason, Family, Status
 
 SOURCES = ("web", "app", "officer", "open311", "import")
 DESCRIPTION_MAX = 4000  # the Open311 limit
+MAX_ID = 2**31 - 1  # ids are 32-bit INTEGER on PostgreSQL
 
 
 def _in(column: str, values) -> str:

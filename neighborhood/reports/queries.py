@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from neighborhood.core.errors import InvalidInput, NotFound
 from neighborhood.core.spatial import BBox, intersects_bbox
 from neighborhood.extensions import db
-from neighborhood.reports.models import Category, Photo, Report
+from neighborhood.reports.models import MAX_ID, Category, Photo, Report
 from neighborhood.workflow.states import PUBLIC_STATUSES
 
 
@@ -39,7 +39,7 @@ def decode_cursor(cursor: str) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         kind, value = raw.split(":", 1)
-        if kind != "r" or not value.isdigit():
+        if kind != "r" or not value.isdigit() or int(value) > MAX_ID:
             raise ValueError(raw)
         return int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError):
@@ -83,6 +83,8 @@ def list_public_reports(flt: ReportFilter, *, limit: int, cursor: str | None,
 
 def get_public_report(report_id: int) -> Report:
     """Return a public report by id; NotFound for unknown or hidden ones."""
+    if report_id > MAX_ID:
+        raise NotFound(f"No public report {report_id}.")
     report = db.session.scalar(_public().where(Report.id == report_id)
                                .options(selectinload(Report.photos)))
     if report is None:

@@ -3,7 +3,7 @@
 from flask import current_app, request, send_file, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import ValidationError
+from marshmallow import RAISE, ValidationError
 
 from neighborhood.core.errors import InvalidInput, NotFound
 from neighborhood.reports import queries
@@ -82,7 +82,7 @@ class Categories(MethodView):
 
 @blp.route("/reports", endpoint="reports")
 class Reports(MethodView):
-    @blp.arguments(ReportQuerySchema, location="query", as_kwargs=True)
+    @blp.arguments(ReportQuerySchema, location="query", as_kwargs=True, unknown=RAISE)
     @blp.response(200, ReportCollectionSchema)
     def get(self, limit, cursor=None, bbox=None, category=(), family=(), status=(),
             created_from=None, created_to=None):
