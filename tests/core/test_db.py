@@ -1,0 +1,87 @@
+"""Engine set-up: SpatiaLite found by itself, WAL, serialised writers, UTC datetimes."""
+
+import threading
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select, text, update
+
+from neighborhood.core.db import UTCDateTime, normalize_url, sqlite_dbapi
+from neighborhood.extensions import db
+from neighborhood.reports.models import Category, Report
+
+
+def test_sqlite_module_can_load_extensions():
+    assert hasattr(sqlite_dbapi().Connection, "enable_load_extension")
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("postgresql://u:p@h/db", "postgresql+psycopg://u:p@h/db"),
+    ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+    ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+    ("sqlite:///x.db", "sqlite:///x.db"),
+], ids=["postgresql", "postgres-alias", "explicit-driver", "sqlite"])
+def test_database_urls_get_the_psycopg_driver(url, expected):
+    assert normalize_url(url) == expected
+
+
+def test_naive_datetimes_are_refused_and_aware_ones_stored_as_utc():
+    column = UTCDateTime()
+    with pytest.raises(ValueError, match="naive"):
+        column.process_bind_param(datetime(2015, 1, 1), None)
+    boston = timezone(timedelta(hours=-5))
+    assert column.process_result_value(datetime(2015, 1, 1, 5), None) == \
+        datetime(2015, 1, 1, 0, tzinfo=boston)
+
+
+@pytest.mark.engines("spatialite")
+def test_spatialite_runs_in_wal_mode_with_spatial_functions(ctx):
+    assert db.session.scalar(text("PRAGMA journal_mode")) == "wal"
+    assert db.session.scalar(text("SELECT spatialite_version()"))
+
+
+@pytest.mark.engines("spatialite")
+def test_concurrent_read_modify_write_loses_no_update(app, dummy_category):
+    """BEGIN IMMEDIATE: writers queue for the lock instead of failing or overwriting."""
+    workers, rounds, errors = 4, 15, []
+
+    def bump():
+        try:
+            for _ in range(rounds):
+                with app.app_context():
+                    sla = db.session.scalar(select(Category.sla_days))
+                    db.session.execute(update(Category).values(sla_days=sla + 1))
+                    db.session.commit()
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=bump) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with app.app_context():
+        assert db.session.scalar(select(Category.sla_days)) == 15 + workers * rounds
+
+
+def test_racing_retries_with_one_key_create_one_report(app, dummy_category, dummy_report_body):
+    """The idempotency key holds when the retries arrive at the same time."""
+    start, results = threading.Barrier(6), []
+
+    def submit():
+        client = app.test_client()
+        start.wait()
+        response = client.post("/api/v1/reports", json=dummy_report_body,
+                               headers={"Idempotency-Key": "race-1"})
+        results.append((response.status_code, response.json.get("id")))
+
+    threads = [threading.Thread(target=submit) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [status for status, _ in results] == [201] * 6
+    assert len({report_id for _, report_id in results}) == 1
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(Report.id))) == 1
