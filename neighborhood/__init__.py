@@ -11,7 +11,8 @@ __all__ = ["create_app"]
 def create_app(config: object | None = None, **overrides) -> Flask:
     """Create the app: config, extensions, blueprints, error handlers, signal receivers."""
     from neighborhood import cli
-    from neighborhood.config import Config, default_database_url
+    from neighborhood.config import (Config, default_database_url, environment_overrides,
+                                     request_size_limit)
     from neighborhood.core import db as core_db
     from neighborhood.core import errors, transaction
     from neighborhood.extensions import api, db, migrate
@@ -20,7 +21,11 @@ def create_app(config: object | None = None, **overrides) -> Flask:
 
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(config or Config)
+    if config is None:
+        app.config.update(environment_overrides())
     app.config.update(overrides)
+    if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's own default is None
+        app.config["MAX_CONTENT_LENGTH"] = request_size_limit(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     url = app.config.get("DATABASE_URL") or default_database_url(app.instance_path)
