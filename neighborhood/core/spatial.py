@@ -8,6 +8,7 @@ R*Tree boxes are 32-bit floats: they only select candidates; an exact predicate 
 import math
 from dataclasses import dataclass
 
+from geoalchemy2 import WKTElement
 from sqlalchemy import and_, column, func, literal, select, table
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -33,6 +34,15 @@ class BBox:
         dlon = min(metres / (METRES_PER_DEGREE_LAT * cos_lat) * pad, 180.0)
         return cls(max(lon - dlon, -180.0), max(lat - dlat, -90.0),
                    min(lon + dlon, 180.0), min(lat + dlat, 90.0))
+
+
+def point_element(lon: float, lat: float) -> WKTElement:
+    """Return a WGS84 point for a Geometry column, with coordinates stored exactly.
+
+    GeoAlchemy2 binds Shapely/WKB values through WKT with 16 significant digits; repr() gives
+    the shortest text that reads back as the same float, so what is stored is what was sent.
+    """
+    return WKTElement(f"POINT({lon!r} {lat!r})", srid=WGS84)
 
 
 def _rtree_candidates(geom, pk, box: BBox):

@@ -8,6 +8,7 @@ from sqlalchemy import insert, select, update
 
 from neighborhood.areas.services import area_locator
 from neighborhood.core.db import utcnow
+from neighborhood.core.spatial import point_element
 from neighborhood.extensions import db
 from neighborhood.importers.csv311 import Preset, Record, Skip, open_rows, read_row
 from neighborhood.reports.models import Category, Report
@@ -105,7 +106,7 @@ class Importer:
                 r8, r9 = h3_cells(record.lon, record.lat)
                 inserts.append(values | {
                     "external_id": record.external_id, "source": "import",
-                    "location": f"SRID=4326;POINT({record.lon!r} {record.lat!r})",
+                    "location": point_element(record.lon, record.lat),
                     "h3_r8": r8, "h3_r9": r9, "updated_at": now,
                     "neighborhood_id": self.locator.neighborhood_at(record.lon, record.lat),
                 })

@@ -7,14 +7,13 @@ from datetime import datetime, timedelta
 
 import h3
 from flask import current_app
-from geoalchemy2.shape import from_shape
-from shapely.geometry import Point
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from neighborhood.areas.services import area_locator
 from neighborhood.core import signals, transaction
 from neighborhood.core.db import utcnow
+from neighborhood.core.spatial import point_element
 from neighborhood.core.errors import InvalidInput
 from neighborhood.extensions import db
 from neighborhood.reports.models import Category, IdempotencyKey, Photo, Report
@@ -124,7 +123,7 @@ def submit_report(submission: Submission, *, source: str,
     r8, r9 = h3_cells(lon, lat)
     report = Report(
         category=category, description=data["description"], address=data.get("address") or None,
-        location=from_shape(Point(lon, lat), srid=4326), status=initial_status(category.sensitive),
+        location=point_element(lon, lat), status=initial_status(category.sensitive),
         source=source, contact_email=contact.get("email"), contact_name=contact.get("name"),
         contact_phone=contact.get("phone"), created_at=now, updated_at=now,
         due_at=now + timedelta(days=category.sla_days) if category.sla_days else None,

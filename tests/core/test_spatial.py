@@ -115,3 +115,17 @@ def test_spatialite_ignores_its_index_without_the_helper(place_reports):
     bare = select(Report.id).where(
         func.ST_Intersects(Report.location, func.BuildMbr(-71.07, 42.35, -71.06, 42.36, 4326)) == 1)
     assert "idx_report_location" not in _plan(bare)
+
+
+def test_points_are_stored_to_the_last_bit(ctx, dummy_category):
+    """17 significant digits survive storage (Shapely's WKT would keep only 16)."""
+    from neighborhood.core.spatial import point_element
+    from sqlalchemy import text
+
+    lon, lat = 0.001211381103483559, 42.35500000000001
+    category = db.session.scalar(select(Category))
+    db.session.add(Report(category=category, description="x", status="open", source="app",
+                          location=point_element(lon, lat), h3_r8="a", h3_r9="b"))
+    db.session.commit()
+    stored = db.session.execute(text("SELECT ST_X(location), ST_Y(location) FROM report")).one()
+    assert tuple(stored) == (lon, lat)

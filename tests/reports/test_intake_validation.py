@@ -5,7 +5,7 @@ import math
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -149,6 +149,7 @@ bad_lat = st.one_of(st.floats(min_value=90, exclude_min=True),
 
 @PROPERTY_SETTINGS
 @given(lat=finite_lat, lon=finite_lon)
+@example(lat=0.0, lon=0.001211381103483559)  # needs 17 digits: once lost in storage
 def test_any_valid_coordinate_is_accepted_and_round_trips(client, dummy_category, lat, lon):
     resp = post_report(client, lat=lat, lon=lon)
     assert resp.status_code == 201, resp.get_data(as_text=True)
