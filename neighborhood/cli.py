@@ -33,7 +33,7 @@ def _echo_summary(summary, started: float) -> None:
 @with_appcontext
 def import_311(files, preset, map_file):
     """Import 311 CSV exports (plain or gzipped); re-importing updates, never duplicates."""
-    from neighborhood.importers.csv311 import PresetError, load_preset, open_rows
+    from neighborhood.importers.csv311 import PresetError, count_rows, load_preset
     from neighborhood.importers.services import import_files
 
     try:
@@ -41,8 +41,7 @@ def import_311(files, preset, map_file):
     except PresetError as exc:
         raise click.UsageError(str(exc)) from exc
     started = time.monotonic()
-    total = sum(1 for path in files for _ in open_rows(path))
-    with _progress(total, f"importing {len(files)} file(s)") as bar:
+    with _progress(count_rows(files), f"importing {len(files)} file(s)") as bar:
         summary = import_files(files, chosen, bar.update)
     transaction.commit()
     _echo_summary(summary, started)
@@ -53,15 +52,16 @@ def import_311(files, preset, map_file):
 @with_appcontext
 def seed_demo(if_empty):
     """Load the Boston 2015 demo city (categories, neighborhoods, boundary, reports)."""
-    from neighborhood.demo.services import count_demo_rows
+    from neighborhood.demo.services import demo_csv_files
     from neighborhood.demo.services import seed_demo as load_demo
+    from neighborhood.importers.csv311 import count_rows
     from neighborhood.reports.models import Report
 
     if if_empty and db.session.scalar(select(func.count(Report.id))):
         click.echo("the database already holds reports; nothing to do")
         return
     started = time.monotonic()
-    with _progress(count_demo_rows(), "loading the Boston 2015 demo") as bar:
+    with _progress(count_rows(demo_csv_files()), "loading the Boston 2015 demo") as bar:
         summary = load_demo(bar.update)
     transaction.commit()
     _echo_summary(summary, started)

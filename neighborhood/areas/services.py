@@ -3,13 +3,12 @@
 from geoalchemy2.shape import from_shape, to_shape
 from shapely import unary_union
 from shapely.geometry import MultiPolygon, Polygon, shape
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 
 from neighborhood.areas.locator import AreaLocator
 from neighborhood.areas.models import Area
 from neighborhood.core.db import utcnow
 from neighborhood.extensions import db
-from neighborhood.reports.models import Report
 
 _cache: dict[str, tuple[tuple, AreaLocator]] = {}
 
@@ -40,9 +39,7 @@ def replace_boundaries(features: list[dict], *, city_name: str, name_key: str = 
         area.name, area.geom, area.updated_at = name, from_shape(geom, srid=4326), now
         db.session.add(area)
     stale = [a.id for a in existing.values()]
-    if stale:
-        db.session.execute(update(Report).where(Report.neighborhood_id.in_(stale))
-                           .values(neighborhood_id=None))
+    if stale:  # reports in a removed neighborhood keep no neighborhood (ON DELETE SET NULL)
         db.session.execute(delete(Area).where(Area.id.in_(stale)))
     db.session.flush()
     return len(wanted) - 1

@@ -2,7 +2,7 @@
 
 from http import HTTPStatus
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -89,8 +89,6 @@ def handle_validation_error(error: ValidationError):
 
 def handle_unexpected(error: Exception):
     """Log an unexpected error and render a plain 500 (never a traceback)."""
-    from flask import current_app
-
     current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
     return handle_http_exception(InternalServerError())
 

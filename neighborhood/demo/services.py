@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from neighborhood.areas.services import replace_boundaries
 from neighborhood.extensions import db
-from neighborhood.importers.csv311 import load_preset, open_rows
+from neighborhood.importers.csv311 import load_preset
 from neighborhood.importers.services import ImportSummary, import_files
 from neighborhood.reports.models import Category
 
@@ -19,11 +19,6 @@ DATA = resources.files("neighborhood.demo") / "data"
 def demo_csv_files() -> list[Path]:
     """Return the demo's 311 CSV files."""
     return sorted(Path(str(DATA / "boston-311-2015")).glob("*.csv.gz"))
-
-
-def count_demo_rows() -> int:
-    """Return the number of data rows in the demo's CSV files (for a progress bar)."""
-    return sum(1 for path in demo_csv_files() for _ in open_rows(path))
 
 
 def upsert_categories(items: list[dict]) -> int:

@@ -145,6 +145,11 @@ def open_rows(path: str | Path) -> Iterator[dict]:
         yield from csv.DictReader(text)
 
 
+def count_rows(paths) -> int:
+    """Return the number of data rows in CSV files (for a progress bar's length)."""
+    return sum(1 for path in paths for _ in open_rows(path))
+
+
 def _date(value: str, preset: Preset) -> datetime | None:
     value = (value or "").strip()
     if not value:

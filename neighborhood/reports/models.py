@@ -63,7 +63,8 @@ class Report(db.Model):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     h3_r8: Mapped[str] = mapped_column(String(16), index=True)
     h3_r9: Mapped[str] = mapped_column(String(16), index=True)
-    neighborhood_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"), index=True)
+    neighborhood_id: Mapped[int | None] = mapped_column(
+        ForeignKey("area.id", ondelete="SET NULL"), index=True)
     external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     category: Mapped[Category] = relationship(lazy="joined", innerjoin=True)

@@ -68,7 +68,7 @@ def upgrade():
     sa.CheckConstraint("source IN ('web', 'app', 'officer', 'open311', 'import')", name='ck_report_source'),
     sa.CheckConstraint("status IN ('pending_review', 'open', 'acknowledged', 'in_progress', 'resolved', 'closed')", name='ck_report_status'),
     sa.ForeignKeyConstraint(['category_id'], ['category.id'], ),
-    sa.ForeignKeyConstraint(['neighborhood_id'], ['area.id'], ),
+    sa.ForeignKeyConstraint(['neighborhood_id'], ['area.id'], ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('external_id')
     )
