@@ -14,10 +14,15 @@ def create_app(config: object | None = None, **overrides) -> Flask:
     from neighborhood.config import (Config, default_database_url, environment_overrides,
                                      request_size_limit)
     from neighborhood.core import db as core_db
+    from neighborhood.accounts import auth
+    from neighborhood.accounts.views import blp as auth_api
     from neighborhood.core import errors, transaction
     from neighborhood.extensions import api, db, migrate
+    from neighborhood.notifications import receivers as notifications
     from neighborhood.reports.views import blp as reports_api
+    from neighborhood.routing.views import blp as routing_api
     from neighborhood.web.views import bp as web
+    from neighborhood.workflow.views import blp as workflow_api
 
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(config or Config)
@@ -41,10 +46,16 @@ def create_app(config: object | None = None, **overrides) -> Flask:
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     api.init_app(app)
 
-    api.register_blueprint(reports_api)
+    for blueprint in (reports_api, workflow_api, routing_api, auth_api):
+        api.register_blueprint(blueprint)
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer",
+                       "description": "A token from `flask tokens create EMAIL`."})
     app.register_blueprint(web)
 
     errors.register_error_handlers(app)
+    auth.init_app(app)
     transaction.init_app(app)
+    notifications.init_app(app)  # after the transaction hook: it drains after the commit
     cli.init_app(app)
     return app

@@ -67,7 +67,175 @@ def seed_demo(if_empty):
     _echo_summary(summary, started)
 
 
+def _fail_on_domain_error(callback):
+    """Turn a service's domain error into a clean CLI error (exit code 1, no traceback)."""
+    from functools import wraps
+
+    from neighborhood.core.errors import DomainError
+
+    @wraps(callback)
+    def run(*args, **kwargs):
+        try:
+            return callback(*args, **kwargs)
+        except DomainError as exc:
+            transaction.rollback()
+            raise click.ClickException(exc.message) from exc
+    return run
+
+
+@click.group("users")
+def users():
+    """Manage accounts."""
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--role", required=True,
+              type=click.Choice(["resident", "officer", "staff", "moderator", "admin"]))
+@click.option("--department", help="The department (code or name); staff only.")
+@click.option("--password", help="At least 10 characters; without it the account signs in "
+                                  "with API tokens only.")
+@click.option("--name", "display_name", help="Display name (default: the address's user part).")
+@with_appcontext
+@_fail_on_domain_error
+def create_user(email, role, department, password, display_name):
+    """Create an account."""
+    from neighborhood.accounts.services import create_user as create
+
+    user = create(email, role, display_name=display_name, department=department,
+                  password=password)
+    transaction.commit()
+    click.echo(f"created {user.role} {user.email} (id {user.id})"
+               + ("" if password else "; no password: use `flask tokens create`"))
+
+
+@users.command("list")
+@with_appcontext
+def list_users():
+    """List accounts: id, email, role, department."""
+    from neighborhood.accounts.models import User
+    from neighborhood.routing.models import Department
+
+    names = dict(db.session.execute(select(Department.id, Department.code)).all())
+    for user in db.session.scalars(select(User).order_by(User.id)):
+        state = "" if user.active else " (inactive)"
+        click.echo(f"{user.id}\t{user.email}\t{user.role}\t"
+                   f"{names.get(user.department_id, '-')}{state}")
+
+
+@click.group("tokens")
+def tokens():
+    """Manage API bearer tokens."""
+
+
+@tokens.command("create")
+@click.argument("email")
+@click.option("--name", default="api", show_default=True, help="What the token is for.")
+@with_appcontext
+@_fail_on_domain_error
+def create_token(email, name):
+    """Issue a bearer token; it is printed once, as the last word of the output."""
+    from neighborhood.accounts.services import create_token as issue
+    from neighborhood.accounts.services import find_user
+
+    token, plain = issue(find_user(email), name)
+    transaction.commit()
+    click.echo(f"token {token.id} for {email} (store it now; it is not shown again): {plain}")
+
+
+@tokens.command("revoke")
+@click.argument("token_id", type=int)
+@with_appcontext
+@_fail_on_domain_error
+def revoke_token(token_id):
+    """Revoke a token by id; requests with it get 401 from now on."""
+    from neighborhood.accounts.services import revoke_token as revoke
+
+    token = revoke(token_id)
+    transaction.commit()
+    click.echo(f"revoked token {token.id} ({token.name}) of {token.user.email}")
+
+
+@tokens.command("list")
+@with_appcontext
+def list_tokens():
+    """List tokens (never the tokens themselves): id, account, name, state."""
+    from neighborhood.accounts.models import ApiToken
+
+    for token in db.session.scalars(select(ApiToken).order_by(ApiToken.id)):
+        state = f"revoked {token.revoked_at:%Y-%m-%d}" if token.revoked_at else "active"
+        click.echo(f"{token.id}\t{token.user.email}\t{token.name}\t{state}")
+
+
+@click.group("departments")
+def departments():
+    """Manage departments and their service areas."""
+
+
+@departments.command("list")
+@with_appcontext
+def list_departments():
+    """List departments: code, name, contact email."""
+    from neighborhood.routing.services import list_departments as listed
+
+    for department in listed():
+        click.echo(f"{department.code}\t{department.name}\t{department.email or '-'}")
+
+
+@departments.command("claim")
+@click.argument("department")
+@click.argument("geojson", type=click.Path(exists=True, dir_okay=False))
+@click.option("--category", help="Category code (default: every category).")
+@click.option("--name", help="A name for the area (default: the file's name).")
+@with_appcontext
+@_fail_on_domain_error
+def claim_area(department, geojson, category, name):
+    """Let a department take reports inside the polygon(s) of a GeoJSON file."""
+    import json
+    from pathlib import Path
+
+    from neighborhood.reports.models import Category
+    from neighborhood.routing.services import claim_service_area, find_department
+
+    target = find_department(department)
+    category_id = None
+    if category:
+        category_id = db.session.scalar(select(Category.id).where(Category.code == category))
+        if category_id is None:
+            raise click.BadParameter(f"no category {category!r}", param_hint="--category")
+    data = json.loads(Path(geojson).read_text(encoding="utf-8"))
+    features = data.get("features") or [data if data.get("type") == "Feature"
+                                        else {"geometry": data}]
+    for index, feature in enumerate(features, 1):
+        label = name or Path(geojson).stem
+        area = claim_service_area(target, feature["geometry"], category_id=category_id,
+                                  name=label if len(features) == 1 else f"{label} {index}")
+        click.echo(f"service area {area.id}: {target.code} takes "
+                   f"{category or 'every category'} in {area.name}")
+    transaction.commit()
+
+
+@click.group("outbox")
+def outbox():
+    """The notification outbox."""
+
+
+@outbox.command("drain")
+@with_appcontext
+def drain():
+    """Send the emails that are due (retrying failures with backoff)."""
+    from flask import current_app
+
+    from neighborhood.notifications.services import drain_outbox, outbox_counts
+
+    result = drain_outbox(current_app.extensions["notify_sender"])
+    counts = outbox_counts()
+    click.echo(f"sent: {result.sent}, retry later: {result.retried}, failed: {result.failed}; "
+               f"now pending: {counts.get('pending', 0)}, failed in all: "
+               f"{counts.get('failed', 0)}")
+
+
 def init_app(app: Flask) -> None:
     """Register the project's commands on the app."""
-    for command in (import_311, seed_demo):
+    for command in (import_311, seed_demo, users, tokens, departments, outbox):
         app.cli.add_command(command)

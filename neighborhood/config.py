@@ -12,6 +12,17 @@ ENVIRONMENT_SETTINGS = {
     "UPLOAD_DIR": str,
     "PHOTO_MAX_BYTES": int,
     "PHOTO_MAX_PIXELS": int,
+    "BASE_URL": str,
+    "NOTIFY_SENDER": str,
+    "MAIL_FROM": str,
+    "MAIL_FROM_NAME": str,
+    "SMTP_HOST": str,
+    "SMTP_PORT": int,
+    "SMTP_USERNAME": str,
+    "SMTP_PASSWORD": str,
+    "SMTP_SECURITY": str,
+    "ROUTING_FALLBACK_DEPARTMENT": str,
+    "NEARBY_RADIUS_M": float,
 }
 
 
@@ -32,6 +43,34 @@ class Config:
     PHOTO_MAX_SIDE = 2048
     UPLOAD_DIR = None  # None: <instance>/uploads
 
+    # Where the site is reachable; links in emails start with it.
+    BASE_URL = "http://127.0.0.1:5000"
+
+    # Sessions: the cookie is never readable from scripts and not sent cross-site.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+
+    # Routing: reports no rule claims go to this department (code); None leaves them unrouted.
+    ROUTING_FALLBACK_DEPARTMENT = None
+    # "Is it one of these?": open reports of the same category within this radius.
+    NEARBY_RADIUS_M = 50.0
+    NEARBY_MAX_RADIUS_M = 500.0
+
+    # Notifications: smtp, log (development) or memory (tests); sent after commit.
+    NOTIFY_SENDER = "log"
+    MAIL_FROM = "noreply@neighborhood.example"
+    MAIL_FROM_NAME = "Neighborhood"
+    SMTP_HOST = "localhost"
+    SMTP_PORT = 25
+    SMTP_USERNAME = None
+    SMTP_PASSWORD = None
+    SMTP_SECURITY = "none"  # none, starttls or tls
+    SMTP_TIMEOUT = 30
+    OUTBOX_DRAIN_INLINE = True  # drain once each request's response is sent
+    OUTBOX_LEASE_SECONDS = 600  # a claim older than this was lost in a crash: retry it
+
     API_TITLE = "Neighborhood API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"
@@ -46,6 +85,8 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret"
     PHOTO_MAX_BYTES = 2 * 1024 * 1024
     PHOTO_MAX_PIXELS = 4_000_000
+    NOTIFY_SENDER = "memory"
+    BASE_URL = "http://neighborhood.test"
 
 
 def environment_overrides(environ=os.environ) -> dict:

@@ -18,7 +18,9 @@ from tests.fixtures.postgres import TestPostgres
 
 ENGINES = ("spatialite", "postgis")
 # Emptied after every test, children first.
-TABLES = ("idempotency_key", "photo", "report", "category", "area")
+TABLES = ("outbox_message", "status_change", "support", "fix_confirmation", "follower",
+          "idempotency_key", "photo", "report", "service_area", "category", "api_token",
+          "user_account", "department", "area")
 
 
 def pytest_addoption(parser):

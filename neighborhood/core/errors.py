@@ -12,10 +12,12 @@ class DomainError(Exception):
 
     status_code = 400
 
-    def __init__(self, message: str, errors: dict | None = None):
+    def __init__(self, message: str, errors: dict | None = None, **extra):
         super().__init__(message)
         self.message = message
         self.errors = errors
+        self.extra = extra  # more top-level fields of the JSON body (e.g. allowed)
+        self.headers: dict = {}
 
 
 class InvalidInput(DomainError):
@@ -27,6 +29,22 @@ class InvalidInput(DomainError):
     def field(cls, location: str, field: str, message: str) -> "InvalidInput":
         """Return an error about one field of one request location (json, form, files, ...)."""
         return cls(f"Invalid {field}: {message}", {location: {field: [message]}})
+
+
+class Unauthorized(DomainError):
+    """The request needs an account (a session or a bearer token) and has none valid."""
+
+    status_code = 401
+
+    def __init__(self, message: str = "Sign in or send a valid bearer token.", **extra):
+        super().__init__(message, **extra)
+        self.headers = {"WWW-Authenticate": 'Bearer realm="neighborhood"'}
+
+
+class Forbidden(DomainError):
+    """The caller is known but may not do this."""
+
+    status_code = 403
 
 
 class NotFound(DomainError):
@@ -47,7 +65,7 @@ def wants_json() -> bool:
 
 
 def render_error(status: int, message: str | None = None, errors: dict | None = None,
-                 headers: dict | None = None):
+                 headers: dict | None = None, extra: dict | None = None):
     """Render one error response, JSON for the API and an HTML page otherwise."""
     phrase = HTTPStatus(status).phrase
     if wants_json():
@@ -56,6 +74,7 @@ def render_error(status: int, message: str | None = None, errors: dict | None = 
             body["message"] = message
         if errors:
             body["errors"] = errors
+        body.update(extra or {})
         response = jsonify(body)
     else:
         response = render_template("error.html", status=status, phrase=phrase,
@@ -78,7 +97,8 @@ def handle_http_exception(error: HTTPException):
 
 def handle_domain_error(error: DomainError):
     """Render a domain error raised by a service."""
-    return render_error(error.status_code, error.message, error.errors)
+    return render_error(error.status_code, error.message, error.errors, error.headers,
+                        error.extra)
 
 
 def handle_validation_error(error: ValidationError):

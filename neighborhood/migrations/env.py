@@ -6,8 +6,12 @@ from flask import current_app
 from alembic import context
 from geoalchemy2 import alembic_helpers
 
-import neighborhood.areas.models  # noqa: F401  (register the models' tables)
+import neighborhood.accounts.models  # noqa: F401  (register the models' tables)
+import neighborhood.areas.models  # noqa: F401
+import neighborhood.notifications.models  # noqa: F401
 import neighborhood.reports.models  # noqa: F401
+import neighborhood.routing.models  # noqa: F401
+import neighborhood.workflow.models  # noqa: F401
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -44,6 +48,11 @@ def include_object(obj, name, type_, reflected, compare_to):
     """Compare only our tables: skip spatial indexes and the engines' own system tables."""
     if type_ == "table" and reflected and compare_to is None:
         return False  # SpatiaLite/PostGIS metadata tables; a real drop is written by hand
+    if type_ == "foreign_key_constraint" and get_engine().dialect.name == "sqlite":
+        # SQLite cannot reflect ON DELETE of a column added with ALTER TABLE ... REFERENCES
+        # (its reflection parses only table-level FOREIGN KEY clauses); foreign keys are
+        # compared on PostgreSQL, where reflection is faithful.
+        return False
     return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)
 
 

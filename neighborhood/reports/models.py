@@ -9,11 +9,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from neighborhood.core.db import UTCDateTime, utcnow
 from neighborhood.extensions import db
+from neighborhood.routing.models import Department
 from neighborhood.workflow.states import CloseReason, Family, Status
 
 SOURCES = ("web", "app", "officer", "open311", "import")
 DESCRIPTION_MAX = 4000  # the Open311 limit
 MAX_ID = 2**31 - 1  # ids are 32-bit INTEGER on PostgreSQL
+PHOTO_KINDS = ("report", "resolution")
 
 
 def _in(column: str, values) -> str:
@@ -32,6 +34,8 @@ class Category(db.Model):
     family: Mapped[str] = mapped_column(String(32))
     sla_days: Mapped[float | None] = mapped_column(db.Float)
     sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
+    default_department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("department.id", ondelete="SET NULL"))
 
 
 class Report(db.Model):
@@ -66,16 +70,33 @@ class Report(db.Model):
     neighborhood_id: Mapped[int | None] = mapped_column(
         ForeignKey("area.id", ondelete="SET NULL"), index=True)
     external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("department.id", ondelete="SET NULL"), index=True)
+    # The reporter's account, if signed in: private like the contact.
+    reporter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    duplicate_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("report.id", ondelete="SET NULL"), index=True)
+    support_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    fixed_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     category: Mapped[Category] = relationship(lazy="joined", innerjoin=True)
+    department: Mapped["Department | None"] = relationship(lazy="joined")
     photos: Mapped[list["Photo"]] = relationship(back_populates="report", order_by="Photo.id",
                                                  cascade="all, delete-orphan")
+
+    @property
+    def reporter_photos(self) -> list["Photo"]:
+        """Return the photos the reporter sent (not the staff's resolution photos)."""
+        return [p for p in self.photos if p.kind == "report"]
 
 
 class Photo(db.Model):
     """A re-encoded photo of a report; the file lives in the photo store under `key`."""
 
     __tablename__ = "photo"
+    __table_args__ = (CheckConstraint(_in("kind", PHOTO_KINDS), name="ck_photo_kind"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"),
@@ -84,6 +105,7 @@ class Photo(db.Model):
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
     size_bytes: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16), default="report", server_default="report")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     report: Mapped[Report] = relationship(back_populates="photos")
@@ -100,4 +122,45 @@ class IdempotencyKey(db.Model):
     key: Mapped[str] = mapped_column(String(255))
     fingerprint: Mapped[str] = mapped_column(String(64))
     report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Support(db.Model):
+    """One person's or device's "me too" on a report; counted once each."""
+
+    __tablename__ = "support"
+    __table_args__ = (UniqueConstraint("report_id", "supporter", name="uq_support_supporter"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"))
+    supporter: Mapped[str] = mapped_column(String(80))  # "user:<id>" or "device:<sha256>"
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FixConfirmation(db.Model):
+    """One person's or device's confirmation that a resolved report is really fixed."""
+
+    __tablename__ = "fix_confirmation"
+    __table_args__ = (UniqueConstraint("report_id", "supporter", name="uq_fix_supporter"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"))
+    supporter: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Follower(db.Model):
+    """An email address that gets a report's updates once confirmed (double opt-in)."""
+
+    __tablename__ = "follower"
+    __table_args__ = (UniqueConstraint("report_id", "email", name="uq_follower_email"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"),
+                                           index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    is_reporter: Mapped[bool] = mapped_column(Boolean, default=False)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

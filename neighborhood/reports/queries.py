@@ -10,11 +10,13 @@ from geoalchemy2.shape import to_shape
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from neighborhood.accounts.permissions import Actor, can_view_hidden
 from neighborhood.core.errors import InvalidInput, NotFound
-from neighborhood.core.spatial import BBox, intersects_bbox
+from neighborhood.core.spatial import BBox, distance_metres, intersects_bbox, within_metres
 from neighborhood.extensions import db
 from neighborhood.reports.models import MAX_ID, Category, Photo, Report
-from neighborhood.workflow.states import PUBLIC_STATUSES
+from neighborhood.core.db import utcnow
+from neighborhood.workflow.states import OPEN_STATUSES, PUBLIC_STATUSES, is_overdue
 
 
 @dataclass(frozen=True)
@@ -92,14 +94,28 @@ def get_public_report(report_id: int) -> Report:
     return report
 
 
+def nearby_open_reports(lon: float, lat: float, category: str, *, radius_m: float,
+                        limit: int) -> list[tuple[Report, float]]:
+    """Return open public reports of a category within radius_m of a point, nearest first."""
+    dialect = db.session.get_bind().dialect.name
+    distance = distance_metres(Report.location, lon, lat, dialect).label("distance_m")
+    query = (select(Report, distance).join(Report.category)
+             .where(Category.code == category, Report.status.in_(sorted(OPEN_STATUSES)),
+                    within_metres(Report.location, Report.id, lon, lat, radius_m, dialect))
+             .options(selectinload(Report.photos))
+             .order_by(distance, Report.id).limit(limit))
+    return [(report, float(metres)) for report, metres in db.session.execute(query).unique()]
+
+
 def list_categories() -> list[Category]:
     """Return every category, by family then name."""
     return list(db.session.scalars(select(Category).order_by(Category.family, Category.name)))
 
 
-def report_feature(report: Report, photo_url) -> dict:
+def report_feature(report: Report, photo_url, now: datetime | None = None) -> dict:
     """Return the public GeoJSON Feature of a report (no contact, ever)."""
     point = to_shape(report.location)
+    now = now or utcnow()
     return {
         "id": report.id,
         "geometry": {"coordinates": [point.x, point.y]},
@@ -121,14 +137,21 @@ def report_feature(report: Report, photo_url) -> dict:
             "h3_r8": report.h3_r8,
             "h3_r9": report.h3_r9,
             "photos": [{"url": photo_url(p.key), "width": p.width, "height": p.height}
-                       for p in report.photos],
+                       for p in report.reporter_photos],
+            "department": report.department.name if report.department else None,
+            "overdue": is_overdue(report.status, report.due_at, now),
+            "support_count": report.support_count,
+            "reopen_count": report.reopen_count,
+            "fixed_count": report.fixed_count,
+            "duplicate_of": report.duplicate_of_id,
         },
     }
 
 
-def photo_is_public(key: str) -> bool:
-    """Return True if the photo belongs to a public report."""
-    return db.session.scalar(
-        select(Photo.id).join(Photo.report)
-        .where(Photo.key == key, Report.status.in_(sorted(PUBLIC_STATUSES)))
-    ) is not None
+def photo_is_visible(key: str, actor: Actor) -> bool:
+    """Return True if the photo's report is public, or held for review and the actor may see it."""
+    row = db.session.execute(select(Report.status, Report.department_id)
+                             .join(Photo.report).where(Photo.key == key)).first()
+    if row is None:
+        return False
+    return row.status in PUBLIC_STATUSES or can_view_hidden(actor, row.department_id)

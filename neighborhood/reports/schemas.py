@@ -107,6 +107,15 @@ class ReportPropertiesSchema(Schema):
     h3_r8 = fields.String()
     h3_r9 = fields.String()
     photos = fields.List(fields.Nested(PhotoOutSchema))
+    department = fields.String(allow_none=True, metadata={
+        "description": "The name of the department the report is routed to."})
+    overdue = fields.Boolean(metadata={
+        "description": "Still waiting for the city and past its due date (computed)."})
+    support_count = fields.Integer(metadata={"description": "How many said \"me too\"."})
+    reopen_count = fields.Integer()
+    fixed_count = fields.Integer(metadata={
+        "description": "How many confirmed the fix after resolution."})
+    duplicate_of = fields.Integer(allow_none=True)
 
 
 class ReportFeatureSchema(Schema):
@@ -116,6 +125,122 @@ class ReportFeatureSchema(Schema):
     id = fields.Integer()
     geometry = fields.Nested(PointSchema)
     properties = fields.Nested(ReportPropertiesSchema)
+
+
+class StepSchema(Schema):
+    """One public step of a report's timeline."""
+
+    kind = fields.String(validate=validate.OneOf(["status", "reassign", "confirm_fixed"]))
+    at = fields.DateTime()
+    actor_role = fields.String(metadata={"description": "The role of who acted, never who."})
+    from_status = fields.String(data_key="from", allow_none=True)
+    to = fields.String()
+    close_reason = fields.String(allow_none=True)
+    department = fields.String(allow_none=True, metadata={
+        "description": "The department the report is with after this step."})
+    duplicate_of = fields.Integer(allow_none=True)
+    note = fields.String(allow_none=True, metadata={"description": "Public note."})
+    photo = fields.Nested(PhotoOutSchema, allow_none=True)
+
+
+class ContactOutSchema(Schema):
+    """The reporter's contact, for staff of the routed department, moderators and admins."""
+
+    email = fields.String(allow_none=True)
+    name = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+
+
+class ReportDetailPropertiesSchema(ReportPropertiesSchema):
+    """A report's public facts, its timeline, and (for those allowed) the contact."""
+
+    timeline = fields.List(fields.Nested(StepSchema))
+    duplicates = fields.List(fields.Integer(), metadata={
+        "description": "Reports closed as duplicates of this one."})
+    contact = fields.Nested(ContactOutSchema, metadata={
+        "description": "Only for staff of the routed department, moderators and admins."})
+
+
+class ReportDetailSchema(ReportFeatureSchema):
+    """A report as a GeoJSON Feature with its timeline."""
+
+    properties = fields.Nested(ReportDetailPropertiesSchema)
+
+
+class NearbyPropertiesSchema(ReportPropertiesSchema):
+    """A nearby report and how far it is."""
+
+    distance_m = fields.Float()
+
+
+class NearbyFeatureSchema(ReportFeatureSchema):
+    properties = fields.Nested(NearbyPropertiesSchema)
+
+
+class NearbyCollectionSchema(Schema):
+    """Open reports of one category near a point, nearest first."""
+
+    type = fields.Constant("FeatureCollection", dump_only=True)
+    features = fields.List(fields.Nested(NearbyFeatureSchema))
+    radius_m = fields.Float()
+
+
+class NearbyQuerySchema(Schema):
+    """Where to look for reports like the one about to be filed."""
+
+    class Meta:
+        unknown = RAISE
+
+    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
+    lon = fields.Float(required=True, validate=validate.Range(-180, 180))
+    category = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    radius = fields.Float(validate=validate.Range(1, 500), metadata={
+        "description": "Metres; default 50, at most 500."})
+    limit = fields.Integer(validate=validate.Range(1, 50), load_default=10)
+
+
+class DeviceSchema(Schema):
+    """Who supports or confirms: signed-in callers need nothing; others send a device id."""
+
+    class Meta:
+        unknown = RAISE
+
+    device_id = Text(validate=validate.Length(min=8, max=128), metadata={
+        "description": "A random id the app keeps (e.g. a UUID); only its hash is stored."})
+
+
+class SupportOutSchema(Schema):
+    """The report's support after a "me too"."""
+
+    report_id = fields.Integer()
+    support_count = fields.Integer()
+    supported = fields.Boolean(metadata={"description": "True: this caller supports it."})
+
+
+class FollowSchema(Schema):
+    """Who follows: signed-in callers use their account's address; others give one."""
+
+    class Meta:
+        unknown = RAISE
+
+    email = fields.Email(validate=validate.Length(max=254))
+
+
+class UnfollowSchema(Schema):
+    """Stop following: signed in, or with the token from an email's unsubscribe link."""
+
+    class Meta:
+        unknown = RAISE
+
+    token = fields.String(validate=validate.Length(max=500))
+
+
+class FollowOutSchema(Schema):
+    """The state of a follow."""
+
+    report_id = fields.Integer()
+    confirmed = fields.Boolean(metadata={
+        "description": "False: a confirmation email was sent; updates start once confirmed."})
 
 
 class ReportCollectionSchema(Schema):

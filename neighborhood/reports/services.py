@@ -10,15 +10,18 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from neighborhood.accounts.permissions import ANONYMOUS, Actor, submission_source
 from neighborhood.areas.services import area_locator
 from neighborhood.core import signals, transaction
 from neighborhood.core.db import utcnow
 from neighborhood.core.spatial import point_element
 from neighborhood.core.errors import InvalidInput
 from neighborhood.extensions import db
-from neighborhood.reports.models import Category, IdempotencyKey, Photo, Report
+from neighborhood.reports.models import Category, Follower, IdempotencyKey, Photo, Report
 from neighborhood.reports.photos import PhotoRejected, ProcessedPhoto, process_photo
 from neighborhood.reports.storage import photo_store
+from neighborhood.routing.services import route
+from neighborhood.workflow.models import StatusChange
 from neighborhood.workflow.states import initial_status
 
 ANONYMOUS_SCOPE = "anonymous"
@@ -39,7 +42,6 @@ class Submission:
     data: dict
     uploads: list[Upload] = field(default_factory=list)
     idempotency_key: str | None = None
-    scope: str = ANONYMOUS_SCOPE
     location: str = "json"  # where the fields came from, for error messages
 
 
@@ -72,10 +74,11 @@ def _category(code: str, location: str) -> Category:
     return category
 
 
-def _process_uploads(uploads: list[Upload]) -> list[ProcessedPhoto]:
+def process_uploads(uploads: list[Upload], field_name: str = "photos") -> list[ProcessedPhoto]:
+    """Validate and re-encode uploaded photos; 422 naming the file on the first bad one."""
     config = current_app.config
     if len(uploads) > config["PHOTO_MAX_COUNT"]:
-        raise InvalidInput.field("files", "photos",
+        raise InvalidInput.field("files", field_name,
                                  f"At most {config['PHOTO_MAX_COUNT']} photos per report.")
     processed = []
     for upload in uploads:
@@ -84,8 +87,28 @@ def _process_uploads(uploads: list[Upload]) -> list[ProcessedPhoto]:
                                            max_pixels=config["PHOTO_MAX_PIXELS"],
                                            max_side=config["PHOTO_MAX_SIDE"]))
         except PhotoRejected as exc:
-            raise InvalidInput.field("files", "photos", f"{upload.filename}: {exc}.") from exc
+            raise InvalidInput.field("files", field_name, f"{upload.filename}: {exc}.") from exc
     return processed
+
+
+def attach_photos(report: Report, photos: list[ProcessedPhoto], *, kind: str,
+                  now: datetime) -> list[Photo]:
+    """Add photos to a report and save their files; a rollback deletes the files again."""
+    store = photo_store()
+    rows = []
+    for photo in photos:
+        row = Photo(key=store.new_key(), width=photo.width, height=photo.height,
+                    size_bytes=len(photo.data), kind=kind, created_at=now)
+        report.photos.append(row)
+        store.save(row.key, photo.data)
+        transaction.on_rollback(lambda key=row.key: store.delete(key))
+        rows.append(row)
+    return rows
+
+
+def scope_of(actor: Actor) -> str:
+    """Return the idempotency scope of a caller: their account, or the anonymous pool."""
+    return f"user:{actor.user_id}" if actor.user_id else ANONYMOUS_SCOPE
 
 
 def _existing(scope: str, key: str, fp: str) -> Report | None:
@@ -100,13 +123,19 @@ def _existing(scope: str, key: str, fp: str) -> Report | None:
     return db.session.get(Report, row.report_id)
 
 
-def submit_report(submission: Submission, *, source: str,
+def submit_report(submission: Submission, *, actor: Actor = ANONYMOUS,
+                  source: str | None = None, reporter_email: str | None = None,
                   now: datetime | None = None) -> SubmitResult:
-    """Create a report from a submission, or return the one an identical retry already made."""
+    """Create a report from a submission, or return the one an identical retry already made.
+
+    The report is routed to its department, starts its timeline, and the reporter (their
+    contact email, or their account's address) follows it.
+    """
     data, where = submission.data, submission.location
+    scope = scope_of(actor)
     fp = fingerprint(submission)
     if submission.idempotency_key:
-        earlier = _existing(submission.scope, submission.idempotency_key, fp)
+        earlier = _existing(scope, submission.idempotency_key, fp)
         if earlier is not None:
             return SubmitResult(earlier, created=False)
 
@@ -116,30 +145,29 @@ def submit_report(submission: Submission, *, source: str,
     if not locator.in_city(lon, lat):
         message = f"The point ({lat}, {lon}) is outside {current_app.config['CITY_NAME']}."
         raise InvalidInput(message, {where: {"lat": [message], "lon": [message]}})
-    photos = _process_uploads(submission.uploads)
+    photos = process_uploads(submission.uploads)
 
     now = now or utcnow()
     contact = data.get("contact") or {}
     r8, r9 = h3_cells(lon, lat)
+    decision = route(category, lon, lat, current_app.config.get("ROUTING_FALLBACK_DEPARTMENT"))
+    status = initial_status(category.sensitive)
     report = Report(
         category=category, description=data["description"], address=data.get("address") or None,
-        location=point_element(lon, lat), status=initial_status(category.sensitive),
-        source=source, contact_email=contact.get("email"), contact_name=contact.get("name"),
-        contact_phone=contact.get("phone"), created_at=now, updated_at=now,
+        location=point_element(lon, lat), status=status,
+        source=source or submission_source(actor), contact_email=contact.get("email"),
+        contact_name=contact.get("name"), contact_phone=contact.get("phone"),
+        created_at=now, updated_at=now,
         due_at=now + timedelta(days=category.sla_days) if category.sla_days else None,
         h3_r8=r8, h3_r9=r9, neighborhood_id=locator.neighborhood_at(lon, lat),
+        department_id=decision.department_id, reporter_id=actor.user_id,
     )
-    store = photo_store()
-    keys = [store.new_key() for _ in photos]
-    for key, photo in zip(keys, photos, strict=True):
-        report.photos.append(Photo(key=key, width=photo.width, height=photo.height,
-                                   size_bytes=len(photo.data), created_at=now))
     try:
         with db.session.begin_nested():
             db.session.add(report)
             db.session.flush()
             if submission.idempotency_key:
-                db.session.add(IdempotencyKey(scope=submission.scope, fingerprint=fp,
+                db.session.add(IdempotencyKey(scope=scope, fingerprint=fp,
                                               key=submission.idempotency_key,
                                               report_id=report.id, created_at=now))
                 db.session.flush()
@@ -147,13 +175,20 @@ def submit_report(submission: Submission, *, source: str,
         # A concurrent request with the same key committed first: replay it.
         if not submission.idempotency_key:
             raise
-        earlier = _existing(submission.scope, submission.idempotency_key, fp)
+        earlier = _existing(scope, submission.idempotency_key, fp)
         if earlier is None:
             raise
         return SubmitResult(earlier, created=False)
 
-    for key, photo in zip(keys, photos, strict=True):
-        store.save(key, photo.data)
-        transaction.on_rollback(lambda key=key: store.delete(key))
+    attach_photos(report, photos, kind="report", now=now)
+    db.session.add(StatusChange(report_id=report.id, kind="status", from_status=None,
+                                to_status=status, to_department_id=decision.department_id,
+                                actor_role=actor.role.value, actor_id=actor.user_id, at=now))
+    follow_email = contact.get("email") or reporter_email
+    if follow_email:
+        db.session.add(Follower(report_id=report.id, email=follow_email.lower(),
+                                user_id=actor.user_id, is_reporter=True,
+                                confirmed_at=now, created_at=now))
+    db.session.flush()
     signals.report_submitted.send(current_app._get_current_object(), report=report)
     return SubmitResult(report, created=True)

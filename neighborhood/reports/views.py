@@ -5,13 +5,18 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, ValidationError
 
-from neighborhood.core.errors import InvalidInput, NotFound
-from neighborhood.reports import queries
-from neighborhood.reports.schemas import (CategorySchema, ReportCollectionSchema,
-                                          ReportCreateSchema, ReportFeatureSchema,
-                                          ReportMultipartSchema, ReportQuerySchema)
+from neighborhood.accounts.auth import current_account, current_actor
+from neighborhood.core.errors import InvalidInput, NotFound, Unauthorized
+from neighborhood.reports import engagement, queries
+from neighborhood.reports.schemas import (CategorySchema, DeviceSchema, FollowOutSchema,
+                                          FollowSchema, NearbyCollectionSchema,
+                                          NearbyQuerySchema, ReportCollectionSchema,
+                                          ReportCreateSchema, ReportDetailSchema,
+                                          ReportFeatureSchema, ReportMultipartSchema,
+                                          ReportQuerySchema, SupportOutSchema, UnfollowSchema)
 from neighborhood.reports.services import Submission, Upload, submit_report
 from neighborhood.reports.storage import photo_store
+from neighborhood.workflow.queries import report_detail
 
 blp = Blueprint("reports_api", __name__, url_prefix="/api/v1",
                 description="Report intake and public reports.")
@@ -46,12 +51,12 @@ def _idempotency_key() -> str | None:
     return key
 
 
-def _read_submission() -> Submission:
-    """Parse the request body: JSON, or multipart form fields plus photo files."""
-    if request.mimetype == "multipart/form-data":
+def read_body(schema, file_field: str | None = None) -> tuple[dict, list[Upload], str]:
+    """Parse a JSON or multipart body with a schema; return data, uploads and location."""
+    if request.mimetype == "multipart/form-data" and file_field:
         location, raw = "form", request.form
-        files = [f for f in request.files.getlist("photos") if f.filename or f.content_length]
-        unexpected = set(request.files) - {"photos"}
+        files = [f for f in request.files.getlist(file_field) if f.filename or f.content_length]
+        unexpected = set(request.files) - {file_field}
         if unexpected:
             raise InvalidInput.field("files", sorted(unexpected)[0], "Unknown file field.")
         uploads = [Upload(f.filename or "photo", f.read()) for f in files]
@@ -62,12 +67,26 @@ def _read_submission() -> Submission:
             raise InvalidInput("The body must be a JSON object.",
                                {"json": {"_schema": ["Must be a JSON object."]}})
     else:
-        raise InvalidInput("Send application/json or multipart/form-data.",
+        accepted = "application/json" + (" or multipart/form-data" if file_field else "")
+        raise InvalidInput(f"Send {accepted}.",
                            {"headers": {"Content-Type": ["Unsupported media type."]}})
     try:
-        data = ReportCreateSchema().load(raw)
+        data = schema().load(raw)
     except ValidationError as exc:
         raise InvalidInput("The request has invalid fields.", {location: exc.messages}) from exc
+    return data, uploads, location
+
+
+def read_optional_json(schema) -> dict:
+    """Parse an optional JSON body (an empty body is an empty object)."""
+    if not request.get_data(cache=True):
+        return {}
+    return read_body(schema)[0]
+
+
+def _read_submission() -> Submission:
+    """Parse the request body: JSON, or multipart form fields plus photo files."""
+    data, uploads, location = read_body(ReportCreateSchema, "photos")
     return Submission(data=data, uploads=uploads, idempotency_key=_idempotency_key(),
                       location=location)
 
@@ -103,7 +122,9 @@ class Reports(MethodView):
     @blp.alt_response(422, description="Invalid fields; nothing was stored.")
     def post(self):
         """Submit a report (JSON, or multipart with up to 3 photos)."""
-        result = submit_report(_read_submission(), source="app")
+        account = current_account()
+        result = submit_report(_read_submission(), actor=current_actor(),
+                               reporter_email=account.email if account else None)
         headers = {"Location": url_for("reports_api.report", report_id=result.report.id)}
         if not result.created:
             headers["Idempotent-Replayed"] = "true"
@@ -112,11 +133,82 @@ class Reports(MethodView):
 
 @blp.route("/reports/<int:report_id>", endpoint="report")
 class ReportDetail(MethodView):
-    @blp.response(200, ReportFeatureSchema)
+    @blp.response(200, ReportDetailSchema)
     @blp.alt_response(404, description="No such public report.")
     def get(self, report_id):
-        """Get one public report as a GeoJSON Feature."""
-        return _feature(queries.get_public_report(report_id))
+        """Get one report with its department and timeline (contact only for its staff)."""
+        return report_detail(report_id, current_actor(), photo_url)
+
+
+@blp.route("/reports/nearby", endpoint="nearby")
+class Nearby(MethodView):
+    @blp.arguments(NearbyQuerySchema, location="query", as_kwargs=True, unknown=RAISE)
+    @blp.response(200, NearbyCollectionSchema)
+    def get(self, lat, lon, category, limit, radius=None):
+        """List open reports of a category near a point, nearest first ("is it one of these?")."""
+        radius = radius or current_app.config["NEARBY_RADIUS_M"]
+        found = queries.nearby_open_reports(lon, lat, category, radius_m=radius, limit=limit)
+        features = []
+        for report, metres in found:
+            feature = _feature(report)
+            feature["properties"]["distance_m"] = round(metres, 1)
+            features.append(feature)
+        return {"features": features, "radius_m": radius}
+
+
+@blp.route("/reports/<int:report_id>/support", endpoint="support")
+class SupportReport(MethodView):
+    @blp.doc(requestBody={"required": False, "content": {
+        "application/json": {"schema": DeviceSchema}}})
+    @blp.response(201, SupportOutSchema, description="Support added.")
+    @blp.alt_response(200, schema=SupportOutSchema, description="Already supported.")
+    @blp.alt_response(409, description="The report is resolved or closed.")
+    def post(self, report_id):
+        """Say "me too" to an open report (once per account or device)."""
+        data = read_optional_json(DeviceSchema)
+        report, created = engagement.support_report(report_id, current_actor(),
+                                                    device=data.get("device_id"))
+        body = {"report_id": report.id, "support_count": report.support_count,
+                "supported": True}
+        return body, 201 if created else 200
+
+
+@blp.route("/reports/<int:report_id>/follow", endpoint="follow")
+class FollowReport(MethodView):
+    @blp.doc(requestBody={"required": False, "content": {
+        "application/json": {"schema": FollowSchema}}})
+    @blp.response(201, FollowOutSchema, description="Following (signed in).")
+    @blp.alt_response(202, schema=FollowOutSchema,
+                      description="A confirmation email was sent (double opt-in).")
+    @blp.alt_response(200, schema=FollowOutSchema, description="Already following.")
+    def post(self, report_id):
+        """Follow a report by email: signed in at once, anyone else after confirming."""
+        data = read_optional_json(FollowSchema)
+        account = current_account()
+        follower, changed = engagement.follow_report(
+            report_id, current_actor(), email=data.get("email"),
+            account_email=account.email if account else None)
+        confirmed = follower.confirmed_at is not None
+        status = 200 if not changed else (201 if confirmed else 202)
+        return {"report_id": report_id, "confirmed": confirmed}, status
+
+    @blp.doc(requestBody={"required": False, "content": {
+        "application/json": {"schema": UnfollowSchema}}})
+    @blp.response(204)
+    @blp.alt_response(404, description="Not following this report.")
+    def delete(self, report_id):
+        """Stop following: signed in, or with the token of an unsubscribe link."""
+        data = read_optional_json(UnfollowSchema)
+        if data.get("token"):
+            if engagement.unfollow_by_token(data["token"]) != report_id:
+                raise NotFound("That link is for another report.")
+            return None
+        account = current_account()
+        if account is None:
+            raise Unauthorized("Sign in, or send the token from an unsubscribe link.")
+        if not engagement.unfollow_report(report_id, account.email):
+            raise NotFound("You do not follow this report.")
+        return None
 
 
 @blp.route("/photos/<string:key>.jpg")
@@ -128,6 +220,6 @@ def photo(key):
     if not key.isalnum() or len(key) > 64:
         raise NotFound("No such photo.")
     path = photo_store().path(key)
-    if not path.is_file() or not queries.photo_is_public(key):
+    if not path.is_file() or not queries.photo_is_visible(key, current_actor()):
         raise NotFound("No such photo.")
     return send_file(path, mimetype="image/jpeg", max_age=86400)

@@ -1,7 +1,8 @@
-"""Site pages: the home page with the city at a glance."""
+"""Site pages: the home page with the city at a glance; follow confirmation links."""
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, render_template, request
 
+from neighborhood.reports import engagement
 from neighborhood.web import queries
 
 bp = Blueprint("web", __name__, template_folder="templates")
@@ -12,3 +13,20 @@ def index():
     """Show the city at a glance: reports per family, and the latest public reports."""
     return render_template("web/index.html", city=current_app.config["CITY_NAME"],
                            families=queries.family_counts(), latest=queries.latest_reports(20))
+
+
+@bp.get("/follow/confirm")
+def confirm_follow():
+    """Confirm a follow from the link in the confirmation email (double opt-in)."""
+    follower = engagement.confirm_follow(request.args.get("token", ""))
+    return render_template("web/follow.html", action="confirmed", report_id=follower.report_id)
+
+
+@bp.route("/follow/unsubscribe", methods=["GET", "POST"])
+def unsubscribe():
+    """Stop following: GET shows a one-button page, POST (also RFC 8058 one-click) does it."""
+    token = request.values.get("token", "")
+    if request.method == "GET":
+        return render_template("web/follow.html", action="ask", token=token)
+    report_id = engagement.unfollow_by_token(token)
+    return render_template("web/follow.html", action="unsubscribed", report_id=report_id)

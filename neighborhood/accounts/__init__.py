@@ -1,0 +1,1 @@
+"""Accounts: users, roles, password login, API tokens and the permission rules."""

@@ -1,0 +1,52 @@
+"""Sign in and out with a password (a session cookie); who am I."""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE
+
+from neighborhood.accounts import auth, services
+from neighborhood.accounts.schemas import LoginSchema, MeSchema
+from neighborhood.core.errors import Unauthorized
+from neighborhood.extensions import db
+from neighborhood.routing.models import Department
+
+blp = Blueprint("auth_api", __name__, url_prefix="/api/v1/auth",
+                description="Password sessions for the web app; API clients use bearer tokens.")
+
+
+def _me(user) -> dict:
+    department = db.session.get(Department, user.department_id) if user.department_id else None
+    return {"id": user.id, "email": user.email, "display_name": user.display_name,
+            "role": user.role, "department": department.name if department else None}
+
+
+@blp.route("/login", endpoint="login")
+class Login(MethodView):
+    @blp.arguments(LoginSchema, unknown=RAISE)
+    @blp.response(200, MeSchema)
+    @blp.alt_response(401, description="Wrong email or password (the same for both).")
+    def post(self, data):
+        """Sign in: sets an HttpOnly, SameSite=Lax session cookie."""
+        user = services.authenticate(data["email"], data["password"])
+        auth.start_session(user)
+        return _me(user)
+
+
+@blp.route("/logout", endpoint="logout")
+class Logout(MethodView):
+    @blp.response(204)
+    def post(self):
+        """Sign out of this browser."""
+        auth.end_session()
+
+
+@blp.route("/me", endpoint="me")
+class Me(MethodView):
+    @blp.response(200, MeSchema)
+    @blp.alt_response(401, description="Not signed in.")
+    def get(self):
+        """Return the signed-in account (session or bearer token)."""
+        user = auth.current_account()
+        if user is None:
+            raise Unauthorized()
+        return _me(user)

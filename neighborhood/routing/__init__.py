@@ -1,0 +1,1 @@
+"""Routing: departments, their service areas, and which department gets a report."""

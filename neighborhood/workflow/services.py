@@ -1,0 +1,210 @@
+"""Move reports through their lifecycle: transitions, reassignment, fix confirmations.
+
+Every change writes an immutable timeline step and sends `status_changed`; permissions are
+checked here, in the service, with the pure rules of accounts.permissions.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from neighborhood.accounts.permissions import (Actor, can_reassign, can_transition,
+                                               can_view_hidden)
+from neighborhood.core import signals
+from neighborhood.core.db import utcnow
+from neighborhood.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from neighborhood.extensions import db
+from neighborhood.reports.engagement import merge_engagement, supporter_key
+from neighborhood.reports.models import MAX_ID, FixConfirmation, Report
+from neighborhood.reports.services import Upload, attach_photos, process_uploads
+from neighborhood.routing.services import find_department
+from neighborhood.workflow.models import StatusChange
+from neighborhood.workflow.states import (CLOSED_STATUSES, CloseReason, Status,
+                                          find_transition, is_public, transitions_from,
+                                          within_public_window)
+
+
+@dataclass(frozen=True)
+class TransitionRequest:
+    """What the caller asks: the target status, and the note, reason and link it needs."""
+
+    to: str
+    note: str | None = None
+    reason: str | None = None
+    duplicate_of: int | None = None
+    photo: Upload | None = None
+    location: str = "json"
+
+
+def load_report(report_id: int, actor: Actor) -> Report:
+    """Return a report the actor may see, locked for update; NotFound otherwise."""
+    report = None
+    if report_id <= MAX_ID:
+        report = db.session.scalar(select(Report).where(Report.id == report_id)
+                                   .with_for_update(of=Report))
+    if report is None or not (is_public(report.status)
+                              or can_view_hidden(actor, report.department_id)):
+        raise NotFound(f"No report {report_id}.")
+    return report
+
+
+def _deny(actor: Actor, message: str):
+    if actor.is_anonymous:
+        raise Unauthorized(message)
+    raise Forbidden(message)
+
+
+def allowed_targets(report: Report, actor: Actor, now: datetime) -> list[str]:
+    """Return the statuses this actor may move this report to now."""
+    window = within_public_window(report.closed_at, now)
+    return [t.target.value for t in transitions_from(report.status)
+            if can_transition(actor, t, report.department_id, within_window=window)]
+
+
+def _record(report: Report, actor: Actor, now: datetime, **fields) -> StatusChange:
+    step = StatusChange(report_id=report.id, actor_role=actor.role.value,
+                        actor_id=actor.user_id, at=now, **fields)
+    db.session.add(step)
+    db.session.flush()
+    signals.status_changed.send(current_app._get_current_object(), report=report, step=step)
+    return step
+
+
+def _duplicate_target(report: Report, wanted: int | None, where: str) -> Report:
+    if wanted is None:
+        raise InvalidInput.field(where, "duplicate_of",
+                                 "Closing as a duplicate needs the original report's id.")
+    original = db.session.get(Report, wanted) if wanted <= MAX_ID else None
+    if original is None or not is_public(original.status) or original.id == report.id:
+        raise InvalidInput.field(where, "duplicate_of", f"No other public report {wanted}.")
+    if original.duplicate_of_id is not None:
+        raise InvalidInput.field(where, "duplicate_of",
+                                 f"Report {wanted} is itself a duplicate of "
+                                 f"{original.duplicate_of_id}; use that one.")
+    return original
+
+
+def transition_report(report_id: int, actor: Actor, request: TransitionRequest, *,
+                      now: datetime | None = None) -> StatusChange:
+    """Move a report to another status, if the lifecycle and the actor's role allow it."""
+    now = now or utcnow()
+    where = request.location
+    report = load_report(report_id, actor)
+    rule = find_transition(report.status, request.to)
+    if rule is None:
+        allowed = allowed_targets(report, actor, now)
+        raise Conflict(f"A report in status '{report.status}' cannot move to '{request.to}'.",
+                       status=report.status, allowed=allowed)
+    window_open = within_public_window(report.closed_at, now)
+    if not can_transition(actor, rule, report.department_id, within_window=window_open):
+        if rule.public_window and not window_open and not actor.is_anonymous:
+            raise Conflict("The report was resolved more than 30 days ago; it can no longer "
+                           "be reopened by neighbours. Please file a new report.",
+                           status=report.status, allowed=allowed_targets(report, actor, now))
+        _deny(actor, f"You may not move this report to '{request.to}'.")
+    note = (request.note or "").strip() or None
+    if rule.note_required and not note:
+        raise InvalidInput.field(where, "note", f"Moving to '{request.to}' needs a note.")
+    reason = request.reason
+    if rule.reason_required and not reason:
+        raise InvalidInput.field(where, "reason", "Closing needs a reason: "
+                                 + ", ".join(r.value for r in CloseReason) + ".")
+    if reason and request.to != Status.CLOSED:
+        raise InvalidInput.field(where, "reason", "Only closing takes a reason.")
+    original = None
+    if reason == CloseReason.DUPLICATE:
+        original = _duplicate_target(report, request.duplicate_of, where)
+    elif request.duplicate_of is not None:
+        raise InvalidInput.field(where, "duplicate_of", "Only a duplicate has an original.")
+    if request.photo and request.to != Status.RESOLVED:
+        raise InvalidInput.field("files", "photo", "Only a resolution takes a photo.")
+    photos = process_uploads([request.photo], "photo") if request.photo else []
+
+    previous = report.status
+    report.status = request.to
+    report.updated_at = now
+    if request.to in CLOSED_STATUSES:
+        report.closed_at = now
+        report.close_reason = reason
+    else:
+        report.closed_at = None
+        report.close_reason = None
+    if rule.is_reopen:
+        report.reopen_count += 1
+    if original is not None:
+        report.duplicate_of_id = original.id
+        merge_engagement(report, original, now=now)
+    photo_rows = attach_photos(report, photos, kind="resolution", now=now)
+    db.session.flush()
+    return _record(report, actor, now, kind="status", from_status=previous,
+                   to_status=request.to, close_reason=reason, note=note,
+                   duplicate_of_id=original.id if original else None,
+                   to_department_id=report.department_id,
+                   photo_id=photo_rows[0].id if photo_rows else None)
+
+
+def reassign_report(report_id: int, actor: Actor, department: str, *, note: str | None = None,
+                    now: datetime | None = None) -> StatusChange:
+    """Route a report to another department; the move is a timeline step."""
+    now = now or utcnow()
+    report = load_report(report_id, actor)
+    if not can_reassign(actor, report.department_id):
+        _deny(actor, "Only staff of the routed department, moderators and admins reassign.")
+    if report.status in CLOSED_STATUSES:
+        raise Conflict("A closed report cannot be reassigned; reopen it first.",
+                       status=report.status, allowed=allowed_targets(report, actor, now))
+    target = find_department(department)
+    if target.id == report.department_id:
+        raise InvalidInput.field("json", "department", f"The report is already with {target.name}.")
+    previous = report.department_id
+    report.department_id = target.id
+    report.updated_at = now
+    return _record(report, actor, now, kind="reassign", from_status=report.status,
+                   to_status=report.status, from_department_id=previous,
+                   to_department_id=target.id, note=(note or "").strip() or None)
+
+
+def confirm_fixed(report_id: int, actor: Actor, *, device: str | None = None,
+                  now: datetime | None = None) -> tuple[Report, bool]:
+    """Record that a resolved report is really fixed, once per person or device."""
+    now = now or utcnow()
+    report = load_report(report_id, actor)
+    if report.status != Status.RESOLVED:
+        raise Conflict("Only a resolved report can be confirmed fixed.", status=report.status,
+                       allowed=allowed_targets(report, actor, now))
+    if not within_public_window(report.closed_at, now):
+        raise Conflict("The report was resolved more than 30 days ago.", status=report.status,
+                       allowed=[])
+    key = supporter_key(actor, device)
+    exists = db.session.scalar(select(FixConfirmation.id).where(
+        FixConfirmation.report_id == report.id, FixConfirmation.supporter == key))
+    if exists:
+        return report, False
+    db.session.add(FixConfirmation(report_id=report.id, supporter=key, created_at=now))
+    db.session.execute(update(Report).where(Report.id == report.id)
+                       .values(fixed_count=Report.fixed_count + 1))
+    db.session.flush()
+    db.session.refresh(report)
+    _record(report, actor, now, kind="confirm_fixed", from_status=report.status,
+            to_status=report.status)
+    return report, True
+
+
+def timeline(report_id: int) -> list[StatusChange]:
+    """Return a report's steps, oldest first."""
+    return list(db.session.scalars(select(StatusChange).where(StatusChange.report_id == report_id)
+                                   .order_by(StatusChange.at, StatusChange.id)))
+
+
+def duplicates_of(report_id: int) -> list[int]:
+    """Return the ids of reports closed as duplicates of this one."""
+    return list(db.session.scalars(select(Report.id).where(Report.duplicate_of_id == report_id)
+                                   .order_by(Report.id)))
+
+
+def step_count(report_id: int) -> int:
+    """Return how many steps a report's timeline has."""
+    return db.session.scalar(select(func.count(StatusChange.id))
+                             .where(StatusChange.report_id == report_id))
