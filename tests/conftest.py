@@ -2,16 +2,18 @@
 
 import json
 import shutil
+from dataclasses import dataclass
 import tempfile
 from importlib import resources
 from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from neighborhood import create_app
 from neighborhood.areas import services as area_services
+from neighborhood.routing import services as routing_services
 from neighborhood.config import TestConfig
 from neighborhood.extensions import db
 from tests.fixtures.postgres import TestPostgres
@@ -79,6 +81,7 @@ def app(database_url, engine):
                 conn.execute(text(f"DELETE FROM {table}"))
         db.engine.dispose()
     area_services._cache.clear()
+    routing_services._cache.clear()
     shutil.rmtree(uploads, ignore_errors=True)
 
 
@@ -139,3 +142,72 @@ def dummy_report_body():
             "lat": 42.3550, "lon": -71.0656, "address": "Tremont St & Boylston St",
             "contact": {"email": "resident@example.org", "name": "Pat Resident",
                         "phone": "+1 617 555 0100"}}
+
+
+@pytest.fixture
+def create_department(app):
+    """Return a factory that stores a department and returns its id."""
+    from neighborhood.routing.models import Department
+
+    def create(code="PWD", name="Public Works", email="publicworks@city.example"):
+        with app.app_context():
+            department = Department(code=code, name=name, email=email)
+            db.session.add(department)
+            db.session.commit()
+            return department.id
+
+    return create
+
+
+@dataclass(frozen=True)
+class Account:
+    """A stored account and a bearer token for it."""
+
+    id: int
+    email: str
+    role: str
+    token: str
+
+    @property
+    def headers(self) -> dict:
+        """Return the Authorization header that authenticates as this account."""
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@pytest.fixture
+def create_account(app):
+    """Return a factory: create_account(role, department=CODE, password=...) -> Account."""
+    from neighborhood.accounts.services import create_token, create_user
+
+    counter = iter(range(1, 10_000))
+
+    def create(role="resident", *, department=None, password=None, email=None):
+        email = email or f"{role}{next(counter)}@city.example"
+        with app.app_context():
+            user = create_user(email, role, department=department, password=password)
+            _, token = create_token(user, "test")
+            db.session.commit()
+            return Account(user.id, user.email, role, token)
+
+    return create
+
+
+@pytest.fixture
+def lifecycle_city(app, boston_areas, create_department, create_category):
+    """Two departments (PWD, BTD) and a lighting category routed to PWD by default."""
+    from neighborhood.reports.models import Category
+
+    pwd = create_department("PWD", "Public Works", "publicworks@city.example")
+    btd = create_department("BTD", "Transportation", "transportation@city.example")
+    code = create_category()
+    with app.app_context():
+        category = db.session.scalar(select(Category).where(Category.code == code))
+        category.default_department_id = pwd
+        db.session.commit()
+    return {"PWD": pwd, "BTD": btd, "category": code}
+
+
+@pytest.fixture
+def sent_mail(app):
+    """The emails the memory sender has sent in this test (after drains)."""
+    return app.extensions["notify_sender"].sent

@@ -12,6 +12,8 @@ from neighborhood.extensions import db
 from neighborhood.importers.csv311 import load_preset
 from neighborhood.importers.services import ImportSummary, import_files
 from neighborhood.reports.models import Category
+from neighborhood.routing.models import Department
+from neighborhood.routing.services import upsert_departments
 
 DATA = resources.files("neighborhood.demo") / "data"
 
@@ -22,14 +24,16 @@ def demo_csv_files() -> list[Path]:
 
 
 def upsert_categories(items: list[dict]) -> int:
-    """Create or update categories by code; return how many there are now."""
+    """Create or update categories by code (default department by its code); return the count."""
     existing = {c.code: c for c in db.session.scalars(select(Category))}
+    departments = dict(db.session.execute(select(Department.code, Department.id)).all())
     for item in items:
         category = existing.get(item["code"]) or Category(code=item["code"])
         category.name = item["name"]
         category.family = item["family"]
         category.sla_days = item.get("sla_days")
         category.sensitive = bool(item.get("sensitive", False))
+        category.default_department_id = departments.get(item.get("department"))
         db.session.add(category)
     db.session.flush()
     return len(items)
@@ -37,7 +41,10 @@ def upsert_categories(items: list[dict]) -> int:
 
 def seed_demo(on_progress: Callable[[int], None] = lambda n: None) -> ImportSummary:
     """Load (or refresh) the Boston demo; the caller commits. Safe to run again."""
+    preset = load_preset("boston")
+    upsert_departments([{"code": code, "name": name}
+                        for code, name in preset.departments.items()])
     upsert_categories(json.loads((DATA / "categories.json").read_text(encoding="utf-8")))
     geojson = json.loads((DATA / "boston-neighborhoods.geojson").read_text(encoding="utf-8"))
     replace_boundaries(geojson["features"], city_name="Boston")
-    return import_files(demo_csv_files(), load_preset("boston"), on_progress)
+    return import_files(demo_csv_files(), preset, on_progress)

@@ -11,7 +11,7 @@ import json
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -68,6 +68,7 @@ class Preset:
     types: dict[str, str]
     statuses: tuple[StatusRule, ...]
     default_geocodes: tuple[DefaultGeocode, ...]
+    departments: dict[str, str] = field(default_factory=dict)  # source code -> name
 
     @classmethod
     def from_dict(cls, raw: dict) -> "Preset":
@@ -90,6 +91,7 @@ class Preset:
                 default_geocodes=tuple(DefaultGeocode(g["lat"], g["lon"], g["radius_m"],
                                                       g.get("label", "default geocode"))
                                        for g in raw.get("default_geocodes", [])),
+                departments={str(k): str(v) for k, v in raw.get("departments", {}).items()},
             )
         except (KeyError, TypeError, ValueError, re.error) as exc:
             raise PresetError(f"bad preset: {exc!r}") from exc
@@ -125,6 +127,8 @@ class Record:
     created_at: datetime
     due_at: datetime | None
     closed_at: datetime | None
+    department_code: str | None = None  # the city's own routing, kept as it was
+    closure_note: str | None = None  # the city's closure text, shown on the timeline
 
 
 @dataclass(frozen=True)
@@ -205,6 +209,8 @@ def read_row(row: dict, preset: Preset) -> Record | Skip:
     if status in ("open",):
         closed = None
     address = " ".join((row.get(cols.get("address", ""), "") or "").split()) or None
+    department = (row.get(cols.get("department", ""), "") or "").strip() or None
+    closure = " ".join((row.get(cols.get("closure", ""), "") or "").split()) or None
     try:
         description = preset.description.format_map(row).strip()
     except (KeyError, ValueError, IndexError):
@@ -214,4 +220,6 @@ def read_row(row: dict, preset: Preset) -> Record | Skip:
         description=(description or category.replace("_", " "))[:4000],
         lat=lat, lon=lon, address=address[:255] if address else None, status=status,
         close_reason=close_reason, created_at=created, due_at=due, closed_at=closed,
+        department_code=department[:32] if department else None,
+        closure_note=closure[:4000] if closure and closed else None,
     )

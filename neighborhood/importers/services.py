@@ -13,11 +13,14 @@ from neighborhood.extensions import db
 from neighborhood.importers.csv311 import Preset, Record, Skip, open_rows, read_row
 from neighborhood.reports.models import Category, Report
 from neighborhood.reports.services import h3_cells
+from neighborhood.routing.models import Department
+from neighborhood.routing.services import upsert_departments
+from neighborhood.workflow.models import StatusChange
 
 BATCH_SIZE = 2000
 # The fields an import may change on a report it made before.
 SYNCED_FIELDS = ("category_id", "description", "address", "status", "close_reason",
-                 "created_at", "due_at", "closed_at")
+                 "created_at", "due_at", "closed_at", "department_id")
 
 
 @dataclass
@@ -52,7 +55,21 @@ class Importer:
         self.summary = ImportSummary()
         self.categories = dict(db.session.execute(select(Category.code, Category.id)).all())
         self.locator = area_locator()
+        upsert_departments([{"code": code, "name": name}
+                            for code, name in preset.departments.items()])
+        self.departments = dict(db.session.execute(select(Department.code, Department.id)).all())
         self._seen: set[str] = set()
+
+    def _department_id(self, code: str | None) -> int | None:
+        """Return the id of the city's department code, creating an unknown one by its code."""
+        if code is None:
+            return None
+        if code not in self.departments:
+            department = Department(code=code, name=code)
+            db.session.add(department)
+            db.session.flush()
+            self.departments[code] = department.id
+        return self.departments[code]
 
     def import_file(self, path) -> None:
         """Read one CSV file (plain or gzipped) and store its rows in batches."""
@@ -82,6 +99,7 @@ class Importer:
             "address": record.address, "status": record.status,
             "close_reason": record.close_reason, "created_at": record.created_at,
             "due_at": record.due_at, "closed_at": record.closed_at,
+            "department_id": self._department_id(record.department_code),
         }
 
     def _store(self, batch: list[Record]) -> None:
@@ -89,7 +107,7 @@ class Importer:
         existing = {row.external_id: row for row in db.session.execute(
             select(Report.id, Report.external_id, *(getattr(Report, f) for f in SYNCED_FIELDS))
             .where(Report.external_id.in_(ids)))}
-        inserts, updates = [], []
+        inserts, updates, moved = [], [], []
         now = utcnow()
         for record in batch:
             self.on_progress(1)
@@ -112,14 +130,45 @@ class Importer:
                 })
             elif any(getattr(old, f) != values[f] for f in SYNCED_FIELDS):
                 updates.append(values | {"id": old.id, "updated_at": now})
+                if old.status != values["status"]:
+                    moved.append(_step(old.id, old.status, record, values, now))
             else:
                 self.summary.unchanged += 1
         if inserts:
             db.session.execute(insert(Report), inserts)
             self.summary.imported += len(inserts)
+            moved += self._intake_steps(inserts, batch)
         if updates:
             db.session.execute(update(Report), updates)
             self.summary.updated += len(updates)
+        if moved:
+            db.session.execute(insert(StatusChange), moved)
+
+    def _intake_steps(self, inserts: list[dict], batch: list[Record]) -> list[dict]:
+        """Return the timeline of new reports: opened, and closed if the city closed them."""
+        by_id = {r.external_id: r for r in batch}
+        ids = dict(db.session.execute(select(Report.external_id, Report.id).where(
+            Report.external_id.in_([v["external_id"] for v in inserts]))).all())
+        steps = []
+        for values in inserts:
+            record = by_id[values["external_id"]]
+            report_id = ids[values["external_id"]]
+            steps.append({"report_id": report_id, "kind": "status", "from_status": None,
+                          "to_status": "open", "actor_role": "system",
+                          "to_department_id": values["department_id"],
+                          "at": record.created_at})
+            if record.status != "open":
+                steps.append(_step(report_id, "open", record, values, record.created_at))
+        return steps
+
+
+def _step(report_id: int, old_status: str, record: Record, values: dict, fallback) -> dict:
+    """Return the timeline step of a status the city's data moved a report to."""
+    return {"report_id": report_id, "kind": "status", "from_status": old_status,
+            "to_status": record.status, "close_reason": record.close_reason,
+            "actor_role": "staff" if record.closed_at else "system",
+            "to_department_id": values["department_id"], "note": record.closure_note,
+            "at": record.closed_at or fallback}
 
 
 def import_files(paths: Iterable, preset: Preset,

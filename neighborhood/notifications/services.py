@@ -9,7 +9,7 @@ Message-ID, so a receiving server or client can drop the copy.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import formataddr
+from email.utils import formataddr, formatdate
 
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
@@ -59,6 +59,7 @@ def _email(row: OutboxMessage) -> EmailMessage:
     message["From"] = formataddr((config["MAIL_FROM_NAME"], config["MAIL_FROM"]))
     message["To"] = row.to_address
     message["Subject"] = row.subject
+    message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = f"<outbox-{row.id}.{row.dedupe_key.split(':')[0]}@" \
                             f"{config['MAIL_FROM'].rsplit('@', 1)[-1]}>"
     for name, value in (row.headers or {}).items():

@@ -13,12 +13,13 @@ _cache: dict[str, tuple[tuple, Router]] = {}
 
 
 def upsert_departments(items: list[dict]) -> dict[str, Department]:
-    """Create or update departments by code (name, email); return them by code."""
+    """Create or update departments by code (name, and email if given); return them by code."""
     existing = {d.code: d for d in db.session.scalars(select(Department))}
     for item in items:
         department = existing.get(item["code"]) or Department(code=item["code"])
         department.name = item["name"]
-        department.email = item.get("email")
+        if "email" in item:
+            department.email = item["email"]
         db.session.add(department)
         existing[department.code] = department
     db.session.flush()

@@ -141,6 +141,8 @@ def test_maps_a_real_row_to_a_record():
         status="closed", close_reason="duplicate",
         created_at=utc(2015, 1, 1, 5, 25, 23),  # 01/01/2015 12:25:23 AM EST (UTC-5)
         due_at=utc(2015, 1, 16, 13, 30), closed_at=utc(2015, 1, 2, 21, 17, 43),
+        department_code="PWDx",  # the city's own routing is kept
+        closure_note="Case Closed Duplicate of Existing Case duplicate of existing w/o",
     )
     assert record.created_at.utcoffset().total_seconds() == 0
 
