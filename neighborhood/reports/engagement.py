@@ -6,6 +6,7 @@ from datetime import datetime
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from neighborhood.accounts.permissions import Actor
 from neighborhood.core import signals
@@ -29,6 +30,16 @@ def supporter_key(actor: Actor, device: str | None, location: str = "json") -> s
     return "device:" + hashlib.sha256(device.encode()).hexdigest()
 
 
+def insert_once(row) -> bool:
+    """Insert a row guarded by a unique constraint; False if it (or a racing twin) exists."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        return False
+    return True
+
+
 def _public_report(report_id: int) -> Report:
     report = db.session.get(Report, report_id) if report_id <= MAX_ID else None
     if report is None or not is_public(report.status):
@@ -44,10 +55,8 @@ def support_report(report_id: int, actor: Actor, *, device: str | None = None,
         raise Conflict("Only open reports take support; reopen it if the problem is back.",
                        status=report.status)
     key = supporter_key(actor, device)
-    if db.session.scalar(select(Support.id).where(Support.report_id == report.id,
-                                                  Support.supporter == key)):
+    if not insert_once(Support(report_id=report.id, supporter=key, created_at=now or utcnow())):
         return report, False
-    db.session.add(Support(report_id=report.id, supporter=key, created_at=now or utcnow()))
     db.session.execute(update(Report).where(Report.id == report.id)
                        .values(support_count=Report.support_count + 1))
     db.session.flush()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from neighborhood.accounts.permissions import (Actor, can_reassign, can_transition,
                                                can_view_hidden)
@@ -16,7 +16,7 @@ from neighborhood.core import signals
 from neighborhood.core.db import utcnow
 from neighborhood.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from neighborhood.extensions import db
-from neighborhood.reports.engagement import merge_engagement, supporter_key
+from neighborhood.reports.engagement import insert_once, merge_engagement, supporter_key
 from neighborhood.reports.models import MAX_ID, FixConfirmation, Report
 from neighborhood.reports.services import Upload, attach_photos, process_uploads
 from neighborhood.routing.services import find_department
@@ -97,13 +97,13 @@ def transition_report(report_id: int, actor: Actor, request: TransitionRequest, 
         allowed = allowed_targets(report, actor, now)
         raise Conflict(f"A report in status '{report.status}' cannot move to '{request.to}'.",
                        status=report.status, allowed=allowed)
+    if not can_transition(actor, rule, report.department_id):
+        _deny(actor, f"You may not move this report to '{request.to}'.")
     window_open = within_public_window(report.closed_at, now)
     if not can_transition(actor, rule, report.department_id, within_window=window_open):
-        if rule.public_window and not window_open and not actor.is_anonymous:
-            raise Conflict("The report was resolved more than 30 days ago; it can no longer "
-                           "be reopened by neighbours. Please file a new report.",
-                           status=report.status, allowed=allowed_targets(report, actor, now))
-        _deny(actor, f"You may not move this report to '{request.to}'.")
+        raise Conflict("The report was resolved more than 30 days ago; neighbours can no "
+                       "longer reopen it. Please file a new report.",
+                       status=report.status, allowed=allowed_targets(report, actor, now))
     note = (request.note or "").strip() or None
     if rule.note_required and not note:
         raise InvalidInput.field(where, "note", f"Moving to '{request.to}' needs a note.")
@@ -178,11 +178,8 @@ def confirm_fixed(report_id: int, actor: Actor, *, device: str | None = None,
         raise Conflict("The report was resolved more than 30 days ago.", status=report.status,
                        allowed=[])
     key = supporter_key(actor, device)
-    exists = db.session.scalar(select(FixConfirmation.id).where(
-        FixConfirmation.report_id == report.id, FixConfirmation.supporter == key))
-    if exists:
+    if not insert_once(FixConfirmation(report_id=report.id, supporter=key, created_at=now)):
         return report, False
-    db.session.add(FixConfirmation(report_id=report.id, supporter=key, created_at=now))
     db.session.execute(update(Report).where(Report.id == report.id)
                        .values(fixed_count=Report.fixed_count + 1))
     db.session.flush()
@@ -191,20 +188,3 @@ def confirm_fixed(report_id: int, actor: Actor, *, device: str | None = None,
             to_status=report.status)
     return report, True
 
-
-def timeline(report_id: int) -> list[StatusChange]:
-    """Return a report's steps, oldest first."""
-    return list(db.session.scalars(select(StatusChange).where(StatusChange.report_id == report_id)
-                                   .order_by(StatusChange.at, StatusChange.id)))
-
-
-def duplicates_of(report_id: int) -> list[int]:
-    """Return the ids of reports closed as duplicates of this one."""
-    return list(db.session.scalars(select(Report.id).where(Report.duplicate_of_id == report_id)
-                                   .order_by(Report.id)))
-
-
-def step_count(report_id: int) -> int:
-    """Return how many steps a report's timeline has."""
-    return db.session.scalar(select(func.count(StatusChange.id))
-                             .where(StatusChange.report_id == report_id))
