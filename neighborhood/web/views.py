@@ -2,7 +2,10 @@
 
 from flask import Blueprint, current_app, render_template, request
 
+from neighborhood.accounts.auth import current_actor
 from neighborhood.reports import engagement
+from neighborhood.reports.views import photo_url
+from neighborhood.workflow.queries import report_detail
 from neighborhood.web import queries
 
 bp = Blueprint("web", __name__, template_folder="templates")
@@ -13,6 +16,13 @@ def index():
     """Show the city at a glance: reports per family, and the latest public reports."""
     return render_template("web/index.html", city=current_app.config["CITY_NAME"],
                            families=queries.family_counts(), latest=queries.latest_reports(20))
+
+
+@bp.get("/reports/<int:report_id>")
+def report_page(report_id):
+    """Show one report: status, department, due date and its timeline to resolution."""
+    detail = report_detail(report_id, current_actor(), photo_url)
+    return render_template("web/report.html", report=detail["properties"])
 
 
 @bp.get("/follow/confirm")

@@ -1,0 +1,54 @@
+"""The public report page: status, department and the timeline, never the reporter."""
+
+
+def _submit(client, body):
+    response = client.post("/api/v1/reports", json=body)
+    assert response.status_code == 201
+    return response.json["id"]
+
+
+def test_report_page_shows_the_timeline_with_roles_and_notes(client, lifecycle_city,
+                                                              create_account,
+                                                              dummy_report_body):
+    staff = create_account("staff", department="PWD")
+    report_id = _submit(client, dummy_report_body)
+    moved = client.post(f"/api/v1/reports/{report_id}/transitions", headers=staff.headers,
+                        json={"to": "resolved", "note": "Lamp head replaced."})
+    assert moved.status_code == 201
+
+    page = client.get(f"/reports/{report_id}")
+
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Street light outage" in html and "Public Works" in html
+    assert html.index("Reported") < html.index("Resolved") < html.index("Lamp head replaced.")
+    assert "by visitor" in html and "by staff" in html
+
+
+def test_report_page_never_shows_the_reporter(client, lifecycle_city, dummy_report_body):
+    report_id = _submit(client, dummy_report_body)
+
+    html = client.get(f"/reports/{report_id}").get_data(as_text=True)
+
+    assert "resident@example.org" not in html
+    assert "Pat Resident" not in html
+    assert "555" not in html
+
+
+def test_report_page_escapes_user_text(client, lifecycle_city, dummy_report_body):
+    report_id = _submit(client, dummy_report_body | {"description": "<script>alert(1)</script>"})
+
+    html = client.get(f"/reports/{report_id}").get_data(as_text=True)
+
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_held_and_unknown_reports_are_not_found(client, lifecycle_city, create_category,
+                                                dummy_report_body):
+    create_category(code="unsanitary_food", name="Unsanitary food", family="problem_business",
+                    sensitive=True)
+    held = _submit(client, dummy_report_body | {"category": "unsanitary_food"})
+
+    assert client.get(f"/reports/{held}").status_code == 404
+    assert client.get("/reports/999999").status_code == 404
