@@ -76,6 +76,8 @@ class Config:
     OPENAPI_VERSION = "3.0.3"
     OPENAPI_URL_PREFIX = "/api"
     OPENAPI_JSON_PATH = "openapi.json"
+    # Every endpoint takes an optional bearer token (anonymous access is the empty option).
+    API_SPEC_OPTIONS = {"security": [{"bearerAuth": []}, {}]}
 
 
 class TestConfig(Config):
