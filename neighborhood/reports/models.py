@@ -125,11 +125,8 @@ class IdempotencyKey(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Support(db.Model):
-    """One person's or device's "me too" on a report; counted once each."""
-
-    __tablename__ = "support"
-    __table_args__ = (UniqueConstraint("report_id", "supporter", name="uq_support_supporter"),)
+class _OncePerSupporter:
+    """A report_id + supporter row, unique per pair: one voice per account or device."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"))
@@ -137,16 +134,18 @@ class Support(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class FixConfirmation(db.Model):
+class Support(_OncePerSupporter, db.Model):
+    """One person's or device's "me too" on a report; counted once each."""
+
+    __tablename__ = "support"
+    __table_args__ = (UniqueConstraint("report_id", "supporter", name="uq_support_supporter"),)
+
+
+class FixConfirmation(_OncePerSupporter, db.Model):
     """One person's or device's confirmation that a resolved report is really fixed."""
 
     __tablename__ = "fix_confirmation"
     __table_args__ = (UniqueConstraint("report_id", "supporter", name="uq_fix_supporter"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"))
-    supporter: Mapped[str] = mapped_column(String(80))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Follower(db.Model):

@@ -1,10 +1,13 @@
-"""Report statuses: initial status, public visibility and the Open311 open/closed view."""
+"""Report statuses: initial status, visibility, the Open311 view, and the transitions table."""
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from neighborhood.workflow.states import (
-    CLOSED_STATUSES, HIDDEN_STATUSES, OPEN_STATUSES, PUBLIC_STATUSES, Status, initial_status,
-    is_public, public_category,
+    CLOSED_STATUSES, HIDDEN_STATUSES, OPEN_STATUSES, PUBLIC_STATUSES, REOPEN_WINDOW, TRANSITIONS,
+    ActorKind, Status, find_transition, initial_status, is_overdue, is_public, public_category,
+    transitions_from, within_public_window,
 )
 
 # status -> (is_public, public_category)
@@ -67,13 +70,6 @@ def test_sets_are_immutable():
 # ---------------------------------------------------------------------------
 # The transitions table
 # ---------------------------------------------------------------------------
-
-from datetime import UTC, datetime, timedelta  # noqa: E402
-
-from neighborhood.workflow.states import (  # noqa: E402
-    REOPEN_WINDOW, TRANSITIONS, ActorKind, find_transition, is_overdue, transitions_from,
-    within_public_window,
-)
 
 S, K = Status, ActorKind
 WORKERS = {K.ROUTED_STAFF, K.ADMIN}
