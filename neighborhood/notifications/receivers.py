@@ -1,8 +1,11 @@
 """Turn domain signals into outbox emails, in the same transaction as the change."""
 
+import hashlib
+
 from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import select
 
+from neighborhood.accounts.models import User
 from neighborhood.core import signals
 from neighborhood.extensions import db
 from neighborhood.notifications import messages
@@ -21,29 +24,34 @@ def on_status_changed(app, report, step, **_):
     """Tell the reporter and every confirmed follower that a report moved."""
     if step.kind not in NOTIFIED_KINDS or step.from_status is None:
         return
-    actor_email = None
+    actor_email = None  # the actor is not told of their own act
     if step.actor_id is not None:
-        from neighborhood.accounts.models import User  # the actor is not told of their own act
         actor_email = db.session.scalar(select(User.email).where(User.id == step.actor_id))
     followers = confirmed_followers(report.id)
-    if step.duplicate_of_id:  # they were moved to the original; tell them once, here
-        followers += [f for f in confirmed_followers(step.duplicate_of_id)
-                      if f.email not in {x.email for x in followers}]
+    # A duplicate's followers were moved to the original: their way out is the original's.
+    moved_to = ({f.email: f for f in confirmed_followers(step.duplicate_of_id)}
+                if step.duplicate_of_id else {})
     for follower in followers:
         if follower.email == actor_email:
             continue
-        unsubscribe = _url(f"/follow/unsubscribe?token={follow_token(follower, 'unsubscribe')}")
+        stop = moved_to.get(follower.email, follower)
+        unsubscribe = _url(f"/follow/unsubscribe?token={follow_token(stop, 'unsubscribe')}")
         update = messages.Update(
             report_id=report.id, category_name=report.category.name, address=report.address,
             from_status=step.from_status, to_status=step.to_status,
             close_reason=step.close_reason, note=step.note, duplicate_of=step.duplicate_of_id,
             report_url=_url(f"/reports/{report.id}"), unsubscribe_url=unsubscribe)
         subject, body = messages.status_update(update)
-        enqueue(dedupe_key=f"step:{step.id}:{follower.email}", to=follower.email,
+        enqueue(dedupe_key=f"step:{step.id}:{address_digest(follower.email)}", to=follower.email,
                 subject=subject, body=body, headers={
                     "List-Unsubscribe": f"<{unsubscribe}>",
                     "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
         _drain_after_request()
+
+
+def address_digest(email: str) -> str:
+    """Return a short, fixed-length stand-in for an address (dedupe keys stay bounded)."""
+    return hashlib.sha256(email.encode()).hexdigest()[:32]
 
 
 def on_follow_requested(app, follower, report, **_):

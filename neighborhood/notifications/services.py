@@ -9,6 +9,7 @@ Message-ID, so a receiving server or client can drop the copy.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from email.policy import default as default_policy
 from email.utils import formataddr, formatdate
 
 from flask import current_app
@@ -23,6 +24,7 @@ from neighborhood.notifications.senders import Sender
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=6)
+MAIL_POLICY = default_policy.clone(max_line_length=998)
 
 
 @dataclass
@@ -50,12 +52,14 @@ def enqueue(*, dedupe_key: str, to: str, subject: str, body: str,
 
 def backoff(attempts: int) -> timedelta:
     """Return how long to wait before the next attempt after this many failures."""
-    return min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
+    doublings = min(max(attempts - 1, 0), 20)  # 2**20 minutes is far past the cap already
+    return min(BACKOFF_BASE * 2 ** doublings, BACKOFF_CAP)
 
 
 def _email(row: OutboxMessage) -> EmailMessage:
     config = current_app.config
-    message = EmailMessage()
+    # Long lines stay unfolded, so List-Unsubscribe travels as a plain <URL> (RFC 2369).
+    message = EmailMessage(policy=MAIL_POLICY)
     message["From"] = formataddr((config["MAIL_FROM_NAME"], config["MAIL_FROM"]))
     message["To"] = row.to_address
     message["Subject"] = row.subject
@@ -97,6 +101,11 @@ def drain_outbox(sender: Sender, *, now: datetime | None = None, limit: int = 50
         if not _claim(row_id, state, claimed_at, now):
             continue
         row = db.session.get(OutboxMessage, row_id)
+        if row.attempts > MAX_ATTEMPTS:  # drainers kept dying on this one: stop retrying
+            row.state, row.last_error = "failed", row.last_error or "drainer lost the claim"
+            result.failed += 1
+            db.session.commit()
+            continue
         try:
             sender.send(_email(row))
         except Exception as exc:  # any failure: retry later, never lose the message
