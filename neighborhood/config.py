@@ -23,6 +23,7 @@ ENVIRONMENT_SETTINGS = {
     "SMTP_SECURITY": str,
     "ROUTING_FALLBACK_DEPARTMENT": str,
     "NEARBY_RADIUS_M": float,
+    "SESSION_COOKIE_SECURE": "flag",
 }
 
 
@@ -48,6 +49,7 @@ class Config:
 
     # Sessions: the cookie is never readable from scripts and not sent cross-site.
     SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SECURE = False  # set SESSION_COOKIE_SECURE=1 behind HTTPS
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
@@ -93,8 +95,18 @@ class TestConfig(Config):
 
 def environment_overrides(environ=os.environ) -> dict:
     """Return the settings the environment sets (empty values are ignored)."""
-    return {name: cast(environ[name]) for name, cast in ENVIRONMENT_SETTINGS.items()
-            if environ.get(name)}
+    return {name: _flag(environ[name]) if cast == "flag" else cast(environ[name])
+            for name, cast in ENVIRONMENT_SETTINGS.items() if environ.get(name)}
+
+
+def _flag(value: str) -> bool:
+    """Read an on/off setting: 1/true/yes/on or 0/false/no/off."""
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"not an on/off value: {value!r}")
 
 
 def request_size_limit(config) -> int:

@@ -4,6 +4,8 @@ import importlib
 import sys
 from pathlib import Path
 
+import pytest
+
 from neighborhood.config import environment_overrides
 
 ROOT = Path(__file__).parents[1]
@@ -22,3 +24,11 @@ def test_environment_overrides_are_typed_and_skip_empty_values():
     environ = {"PHOTO_MAX_BYTES": "1048576", "CITY_NAME": "Chicago", "SECRET_KEY": "",
                "UNRELATED": "x"}
     assert environment_overrides(environ) == {"PHOTO_MAX_BYTES": 1048576, "CITY_NAME": "Chicago"}
+
+
+def test_on_off_settings_read_words_and_refuse_anything_else():
+    assert environment_overrides({"SESSION_COOKIE_SECURE": "1"}) == {"SESSION_COOKIE_SECURE": True}
+    assert environment_overrides({"SESSION_COOKIE_SECURE": "off"}) == {
+        "SESSION_COOKIE_SECURE": False}
+    with pytest.raises(ValueError):
+        environment_overrides({"SESSION_COOKIE_SECURE": "maybe"})

@@ -92,6 +92,11 @@ def can_view_queue(actor: Actor, department_id: int | None) -> bool:
     return department_id is not None and is_routed_staff(actor, department_id)
 
 
+def can_confirm_fix(actor: Actor, department_id: int | None) -> bool:
+    """Return True when the actor may confirm a fix: anyone but the department that made it."""
+    return not is_routed_staff(actor, department_id)
+
+
 def can_manage_accounts(actor: Actor) -> bool:
     """Return True when the actor may create accounts and departments."""
     return actor.role == Role.ADMIN

@@ -10,8 +10,8 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import select, update
 
-from neighborhood.accounts.permissions import (Actor, can_reassign, can_transition,
-                                               can_view_hidden)
+from neighborhood.accounts.permissions import (Actor, can_confirm_fix, can_reassign,
+                                               can_transition, can_view_hidden)
 from neighborhood.core import signals
 from neighborhood.core.db import utcnow
 from neighborhood.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
@@ -171,6 +171,8 @@ def confirm_fixed(report_id: int, actor: Actor, *, device: str | None = None,
     """Record that a resolved report is really fixed, once per person or device."""
     now = now or utcnow()
     report = load_report(report_id, actor)
+    if not can_confirm_fix(actor, report.department_id):
+        _deny(actor, "The department that resolved a report cannot confirm its own fix.")
     if report.status != Status.RESOLVED:
         raise Conflict("Only a resolved report can be confirmed fixed.", status=report.status,
                        allowed=allowed_targets(report, actor, now))
