@@ -55,8 +55,11 @@ class Importer:
         self.summary = ImportSummary()
         self.categories = dict(db.session.execute(select(Category.code, Category.id)).all())
         self.locator = area_locator()
+        self.departments = dict(db.session.execute(select(Department.code, Department.id)).all())
+        # Add the preset's departments that are missing; never rename ones the city edited.
         upsert_departments([{"code": code, "name": name}
-                            for code, name in preset.departments.items()])
+                            for code, name in preset.departments.items()
+                            if code not in self.departments])
         self.departments = dict(db.session.execute(select(Department.code, Department.id)).all())
         self._seen: set[str] = set()
 

@@ -74,9 +74,9 @@ def merge_engagement(duplicate: Report, original: Report, *, now: datetime) -> N
                                    created_at=support.created_at))
     emails = set(db.session.scalars(select(Follower.email)
                                     .where(Follower.report_id == original.id)))
-    for follower in db.session.scalars(select(Follower)
-                                       .where(Follower.report_id == duplicate.id)):
-        if follower.email not in emails:
+    for follower in db.session.scalars(select(Follower).where(
+            Follower.report_id == duplicate.id, Follower.confirmed_at.is_not(None))):
+        if follower.email not in emails:  # the unconfirmed move over when they confirm
             db.session.add(Follower(report_id=original.id, email=follower.email,
                                     user_id=follower.user_id, is_reporter=False,
                                     confirmed_at=follower.confirmed_at, created_at=now))
@@ -144,8 +144,19 @@ def follow_report(report_id: int, actor: Actor, *, email: str | None,
 
 def confirm_follow(token: str, *, now: datetime | None = None) -> Follower:
     """Confirm a follow from the link in its confirmation email."""
+    now = now or utcnow()
     follower = _follower_from(token, "confirm")
-    follower.confirmed_at = follower.confirmed_at or now or utcnow()
+    follower.confirmed_at = follower.confirmed_at or now
+    report = db.session.get(Report, follower.report_id)
+    if report.duplicate_of_id is not None:  # closed as a duplicate since: follow the original
+        original = db.session.scalar(select(Follower).where(
+            Follower.report_id == report.duplicate_of_id, Follower.email == follower.email))
+        if original is None:
+            original = Follower(report_id=report.duplicate_of_id, email=follower.email,
+                                user_id=follower.user_id, created_at=now)
+            db.session.add(original)
+        original.confirmed_at = original.confirmed_at or now
+        db.session.flush()
     return follower
 
 

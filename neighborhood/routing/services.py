@@ -1,6 +1,8 @@
 """Routing: departments, service-area claims, and the cached router used at intake."""
 
 from geoalchemy2.shape import from_shape, to_shape
+from shapely import force_2d
+from shapely.errors import ShapelyError
 from shapely.geometry import MultiPolygon, Polygon, shape
 from sqlalchemy import func, or_, select
 
@@ -45,8 +47,8 @@ def claim_service_area(department: Department, geometry: dict, *, name: str,
                        category_id: int | None = None) -> ServiceArea:
     """Record that a department takes reports (of one category, or all) inside a polygon."""
     try:
-        geom = shape(geometry)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        geom = force_2d(shape(geometry))  # GeoJSON may carry altitudes; areas are flat
+    except (KeyError, TypeError, ValueError, AttributeError, ShapelyError) as exc:
         raise InvalidInput.field("json", "geometry", f"Not a GeoJSON geometry: {exc}.") from exc
     if isinstance(geom, Polygon):
         geom = MultiPolygon([geom])

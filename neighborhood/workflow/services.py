@@ -131,6 +131,7 @@ def transition_report(report_id: int, actor: Actor, request: TransitionRequest, 
     else:
         report.closed_at = None
         report.close_reason = None
+        report.duplicate_of_id = None  # a reopened duplicate stands on its own again
     if rule.is_reopen:
         report.reopen_count += 1
     if original is not None:
