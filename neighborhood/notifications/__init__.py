@@ -1,1 +1,1 @@
-"""Notifications: signal receivers write an outbox in the request's transaction; senders drain it."""
+"""Notifications: receivers write an outbox in the request's transaction; senders drain it."""

@@ -1,7 +1,7 @@
 """Engine set-up: SpatiaLite found by itself, WAL, serialised writers, UTC datetimes."""
 
 import threading
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select, text, update

@@ -154,8 +154,8 @@ def test_fix_confirmation_sends_no_email(app, client, staff, dummy_report_body, 
     report_id = submit(client, dummy_report_body)
     move(client, report_id, staff, "resolved", note="Lamp replaced.")
     sent_mail.clear()
-    resp = client.post(f"{REPORTS}/{report_id}/confirmation", json={"device_id": "device-0001-abcdef"},
-                       buffered=True)
+    resp = client.post(f"{REPORTS}/{report_id}/confirmation",
+                       json={"device_id": "device-0001-abcdef"}, buffered=True)
     assert resp.status_code == 201, resp.json
     assert sent_mail == []
     assert outbox_states(app) == ["sent"]  # only the resolution's email
