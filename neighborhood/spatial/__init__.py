@@ -1,0 +1,1 @@
+"""Spatial statistics: significant hotspots (Gi* on H3 cells) and same-spot incident groups."""
