@@ -115,7 +115,7 @@ def test_a_hot_block_that_keeps_growing_is_an_intensifying_hotspot():
 def test_a_block_that_turns_hot_and_stays_hot_is_a_consecutive_hotspot():
     result = emerging_hotspots(planted_cube(growing=True, start=0), 12)
     centre = result.cells.index(CENTRE)
-    assert list(result.bins[:2, centre]) == [0, 0] and all(result.bins[2:, centre] == 3)
+    assert list(result.bins[:2, centre]) == [0, 0] and all(result.bins[2:, centre] > 0)
     assert result.patterns[centre] == Pattern.CONSECUTIVE
 
 
