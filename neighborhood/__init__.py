@@ -21,6 +21,7 @@ def create_app(config: object | None = None, **overrides) -> Flask:
     from neighborhood.notifications import receivers as notifications
     from neighborhood.reports.views import blp as reports_api
     from neighborhood.routing.views import blp as routing_api
+    from neighborhood.spatial.views import blp as spatial_api
     from neighborhood.web.views import bp as web
     from neighborhood.workflow.views import blp as workflow_api
 
@@ -46,7 +47,7 @@ def create_app(config: object | None = None, **overrides) -> Flask:
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     api.init_app(app)
 
-    for blueprint in (reports_api, workflow_api, routing_api, auth_api):
+    for blueprint in (reports_api, workflow_api, routing_api, spatial_api, auth_api):
         api.register_blueprint(blueprint)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer",

@@ -215,6 +215,43 @@ def claim_area(department, geojson, category, name):
     transaction.commit()
 
 
+@click.group("hotspots")
+def hotspots():
+    """Hotspot maps."""
+
+
+@hotspots.command("rebuild")
+@click.option("--days", default=365, show_default=True, help="Window length in days.")
+@with_appcontext
+def rebuild_hotspots(days):
+    """Compute and store the standard hotspot maps (each family and all; res 8 and 9; trends)."""
+    from flask import current_app
+
+    from neighborhood.spatial.hotspots import NotEnoughData
+    from neighborhood.spatial.services import RESOLUTIONS, HotspotQuery, cached_hotspots
+    from neighborhood.workflow.states import Family
+
+    queries = [HotspotQuery(family=family, days=days, resolution=resolution, trend=trend)
+               for family in (None, *(f.value for f in Family))
+               for resolution in RESOLUTIONS for trend in (False, True)]
+    stored, refused = 0, []
+    started = time.monotonic()
+    with _progress(len(queries), "computing hotspot maps") as bar:
+        for query in queries:
+            try:
+                cached_hotspots(query, current_app.config["CITY_TIMEZONE"])
+                stored += 1
+            except NotEnoughData as exc:
+                refused.append(f"{query.family or 'all'} r{query.resolution}"
+                               f"{' trend' if query.trend else ''}: {exc}")
+            bar.update(1)
+    transaction.commit()
+    click.echo(f"stored {stored} maps, {len(refused)} without enough data")
+    for line in refused:
+        click.echo(f"  {line}")
+    click.echo(f"took {time.monotonic() - started:.1f} s")
+
+
 @click.group("outbox")
 def outbox():
     """The notification outbox."""
@@ -237,5 +274,5 @@ def drain():
 
 def init_app(app: Flask) -> None:
     """Register the project's commands on the app."""
-    for command in (import_311, seed_demo, users, tokens, departments, outbox):
+    for command in (import_311, seed_demo, users, tokens, departments, hotspots, outbox):
         app.cli.add_command(command)

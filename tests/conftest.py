@@ -20,7 +20,7 @@ from tests.fixtures.postgres import TestPostgres
 
 ENGINES = ("spatialite", "postgis")
 # Emptied after every test, children first.
-TABLES = ("outbox_message", "status_change", "support", "fix_confirmation", "follower",
+TABLES = ("hotspot_cache", "outbox_message", "status_change", "support", "fix_confirmation", "follower",
           "idempotency_key", "photo", "report", "service_area", "category", "api_token",
           "user_account", "department", "area")
 

@@ -11,6 +11,7 @@ import neighborhood.areas.models  # noqa: F401
 import neighborhood.notifications.models  # noqa: F401
 import neighborhood.reports.models  # noqa: F401
 import neighborhood.routing.models  # noqa: F401
+import neighborhood.spatial.models  # noqa: F401
 import neighborhood.workflow.models  # noqa: F401
 
 # this is the Alembic Config object, which provides

@@ -1,0 +1,44 @@
+"""The hotspot and incident API."""
+
+from zoneinfo import ZoneInfo
+
+import h3
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE
+
+from neighborhood.core.errors import InvalidInput
+from neighborhood.spatial import services
+from neighborhood.spatial.hotspots import NotEnoughData
+from neighborhood.spatial.schemas import HotspotCollectionSchema, HotspotQuerySchema
+
+blp = Blueprint("spatial_api", __name__, url_prefix="/api/v1",
+                description="Statistically significant hotspots and same-spot incidents.")
+
+
+def _hexagon(cell: str) -> dict:
+    ring = [[lon, lat] for lat, lon in h3.cell_to_boundary(cell)]
+    return {"coordinates": [ring + ring[:1]]}
+
+
+@blp.route("/hotspots", endpoint="hotspots")
+class Hotspots(MethodView):
+    @blp.arguments(HotspotQuerySchema, location="query", unknown=RAISE)
+    @blp.response(200, HotspotCollectionSchema)
+    @blp.alt_response(422, description="Invalid parameters, or not enough data for a test "
+                                       "(the message says why).")
+    def get(self, args):
+        """Gi* hotspots on H3 hexagons (and emerging trends with trend=true)."""
+        city_tz = current_app.config["CITY_TIMEZONE"]
+        if args.get("end") and args["end"].tzinfo is None:  # naive: the city's local time
+            args["end"] = args["end"].replace(tzinfo=ZoneInfo(city_tz))
+        query = services.HotspotQuery(**args)
+        try:
+            payload = services.cached_hotspots(query, city_tz)
+        except NotEnoughData as exc:
+            raise InvalidInput(str(exc), {"query": {"_schema": [str(exc)]}}) from exc
+        features = [{"id": cell, "geometry": _hexagon(cell), "properties": props}
+                    for cell, props in sorted(payload["cells"].items())]
+        return {key: value for key, value in payload.items() if key != "cells"} | {
+            "features": features}
