@@ -9,6 +9,7 @@ ENVIRONMENT_SETTINGS = {
     "SECRET_KEY": str,
     "CITY_NAME": str,
     "CITY_TIMEZONE": str,
+    "CITY_METRIC_SRID": int,
     "UPLOAD_DIR": str,
     "PHOTO_MAX_BYTES": int,
     "PHOTO_MAX_PIXELS": int,
@@ -36,6 +37,8 @@ class Config:
 
     CITY_NAME = "Boston"
     CITY_TIMEZONE = "America/New_York"
+    # A metric projection around the city (a UTM zone) for PostGIS clustering: Boston, 19N.
+    CITY_METRIC_SRID = 26919
 
     # Photos: at most this many per report, each at most this many bytes and pixels.
     PHOTO_MAX_COUNT = 3

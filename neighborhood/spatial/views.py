@@ -11,7 +11,10 @@ from marshmallow import RAISE
 from neighborhood.core.errors import InvalidInput
 from neighborhood.spatial import services
 from neighborhood.spatial.hotspots import NotEnoughData
-from neighborhood.spatial.schemas import HotspotCollectionSchema, HotspotQuerySchema
+from neighborhood.extensions import db
+from neighborhood.spatial.queries import incident_groups
+from neighborhood.spatial.schemas import (HotspotCollectionSchema, HotspotQuerySchema,
+                                          IncidentCollectionSchema, IncidentQuerySchema)
 
 blp = Blueprint("spatial_api", __name__, url_prefix="/api/v1",
                 description="Statistically significant hotspots and same-spot incidents.")
@@ -42,3 +45,19 @@ class Hotspots(MethodView):
                     for cell, props in sorted(payload["cells"].items())]
         return {key: value for key, value in payload.items() if key != "cells"} | {
             "features": features}
+
+
+@blp.route("/incidents", endpoint="incidents")
+class Incidents(MethodView):
+    @blp.arguments(IncidentQuerySchema, location="query", unknown=RAISE)
+    @blp.response(200, IncidentCollectionSchema)
+    def get(self, args):
+        """Groups of open reports of one category about the same spot (within `radius` m)."""
+        groups = incident_groups(
+            args["category"], bbox=args.get("bbox"), radius_m=args["radius"],
+            metric_srid=current_app.config["CITY_METRIC_SRID"],
+            dialect=db.session.get_bind().dialect.name)
+        return {"features": [
+            {"geometry": {"coordinates": [g.centroid_lon, g.centroid_lat]},
+             "properties": {"size": g.size, "report_ids": list(g.member_ids)}}
+            for g in groups]}
