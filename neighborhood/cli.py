@@ -224,8 +224,11 @@ def hotspots():
 @click.option("--days", default=365, show_default=True, help="Window length in days.")
 @with_appcontext
 def rebuild_hotspots(days):
-    """Compute and store the standard hotspot maps (each family and all; res 8 and 9; trends)."""
+    """Clear the hotspot cache, then compute and store the standard maps (families, 8/9, trends)."""
     from flask import current_app
+    from sqlalchemy import delete
+
+    from neighborhood.spatial.models import HotspotCache
 
     from neighborhood.spatial.hotspots import NotEnoughData
     from neighborhood.spatial.services import RESOLUTIONS, HotspotQuery, cached_hotspots
@@ -236,6 +239,7 @@ def rebuild_hotspots(days):
                for resolution in RESOLUTIONS for trend in (False, True)]
     stored, refused = 0, []
     started = time.monotonic()
+    db.session.execute(delete(HotspotCache))
     with _progress(len(queries), "computing hotspot maps") as bar:
         for query in queries:
             try:

@@ -9,12 +9,12 @@ new or changed report invalidates them for every worker at once.
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import h3
 from geoalchemy2.shape import to_shape
-from sqlalchemy import and_, case, func, not_, select
+from sqlalchemy import and_, case, func, not_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from neighborhood.areas.models import Area
@@ -23,11 +23,12 @@ from neighborhood.extensions import db
 from neighborhood.reports.models import Category, Report
 from neighborhood.spatial import emerging, hotspots
 from neighborhood.spatial.models import HotspotCache
-from neighborhood.workflow.states import PUBLIC_STATUSES
+from neighborhood.workflow.states import PUBLIC_STATUSES, CloseReason
 
 RESOLUTIONS = (8, 9)
 CELL_MODES = ("observed", "boundary")
 STEP_UNITS = ("month", "week")
+EXCLUDED_REASONS = frozenset({CloseReason.SPAM, CloseReason.DUPLICATE})
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class HotspotQuery:
 
     def key(self, end: datetime) -> str:
         """Return the cache key of this question, with its resolved end."""
-        fields = asdict(self) | {"end": end.isoformat()}
+        fields = asdict(self) | {"end": end.astimezone(UTC).isoformat()}
         return "hotspots:" + hashlib.sha256(json.dumps(fields, sort_keys=True).encode()
                                             ).hexdigest()
 
@@ -63,14 +64,28 @@ class Selection:
 
 
 def data_version() -> str:
-    """Return a token that changes whenever a report is added or changed."""
-    count, newest, changed = db.session.execute(select(
-        func.count(Report.id), func.max(Report.id), func.max(Report.updated_at))).one()
-    return f"{count}:{newest}:{changed.isoformat() if changed else '-'}"
+    """Return a token that changes when a report, a category or the city's areas change.
+
+    Each part is answered from an index end or a small table (max id, max updated_at), so the
+    check costs the same at any size. Reports are never deleted by the app; after deleting
+    rows by hand, run `flask hotspots rebuild`, which clears the cache.
+    """
+    newest = db.session.scalar(select(func.max(Report.id)))
+    changed = db.session.scalar(select(func.max(Report.updated_at)))
+    areas = db.session.execute(select(func.count(Area.id), func.max(Area.id),
+                                      func.max(Area.updated_at))).one()
+    categories = db.session.execute(select(Category.id, Category.code, Category.family)
+                                    .order_by(Category.id)).all()
+    digest = hashlib.sha256(repr((areas, categories)).encode()).hexdigest()[:16]
+    return f"{newest}:{changed.isoformat() if changed else '-'}:{digest}"
 
 
 def _filters(query: HotspotQuery) -> list:
-    conditions = [Report.status.in_(sorted(PUBLIC_STATUSES))]
+    """Public reports of the category or family; reports closed as spam or duplicates never
+    count (a duplicate would count one problem twice)."""
+    conditions = [Report.status.in_(sorted(PUBLIC_STATUSES)),
+                  or_(Report.close_reason.is_(None),
+                      Report.close_reason.not_in(sorted(EXCLUDED_REASONS)))]
     if query.category:
         conditions.append(Report.category_id == select(Category.id).where(
             Category.code == query.category).scalar_subquery())
@@ -89,15 +104,26 @@ def resolve_end(query: HotspotQuery) -> datetime:
 
 
 def select_reports(query: HotspotQuery, end: datetime) -> Selection:
-    """Return the question's conditions, with coincident-point stacks found and left out."""
+    """Return the question's conditions, with coincident-point stacks found and left out.
+
+    A stack needs many reports at one point, so its block (H3 res 9 cell) is crowded too:
+    only crowded cells are grouped by exact point, which spares parsing every geometry.
+    """
     start = end - timedelta(days=query.days)
     conditions = _filters(query)
     window = [Report.created_at >= start, Report.created_at < end]
+    per_cell = db.session.execute(select(Report.h3_r9, func.count(Report.id))
+                                  .where(*conditions, *window).group_by(Report.h3_r9)).all()
+    total = sum(n for _, n in per_cell)
+    threshold = max(hotspots.STACK_MIN_REPORTS, hotspots.STACK_MIN_SHARE * total)
+    crowded = [cell for cell, n in per_cell if n >= threshold]
     x, y = func.ST_X(Report.location), func.ST_Y(Report.location)
-    total = db.session.scalar(select(func.count(Report.id)).where(*conditions, *window))
-    heavy = db.session.execute(
-        select(x, y, func.count(Report.id)).where(*conditions, *window).group_by(x, y)
-        .having(func.count(Report.id) >= hotspots.STACK_MIN_REPORTS)).all()
+    heavy = []
+    if crowded:
+        heavy = db.session.execute(
+            select(x, y, func.count(Report.id))
+            .where(*conditions, *window, Report.h3_r9.in_(crowded)).group_by(x, y)
+            .having(func.count(Report.id) >= threshold)).all()
     stacks = hotspots.find_stacks({(lon, lat): n for lon, lat, n in heavy}, total)
     for stack in stacks:
         conditions.append(not_(and_(x == stack.lon, y == stack.lat)))
@@ -123,7 +149,7 @@ def step_bounds(end: datetime, days: int, unit: str, tz: str) -> list[datetime]:
     A 365-day window in months gives 12 steps: the month holding `end` and the 11 before it.
     """
     zone = ZoneInfo(tz)
-    local = end.astimezone(zone)
+    local = (end - timedelta(microseconds=1)).astimezone(zone)  # end itself is excluded
     if unit == "month":
         last = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
         steps = max(1, round(days / 30.4375))
@@ -144,13 +170,16 @@ def step_bounds(end: datetime, days: int, unit: str, tz: str) -> list[datetime]:
 
 def cube_counts(selection: Selection, resolution: int,
                 bounds: list[datetime]) -> dict[tuple[str, int], int]:
-    """Return reports per (cell, step): one GROUP BY, steps from a CASE over the bounds."""
+    """Return reports per (cell, step): one GROUP BY, steps from a CASE over the bounds.
+
+    The steps are whole weeks or months; the last one stops at the window's end.
+    """
     cell = _cell_column(resolution)
     step = case(*[(Report.created_at < b, i) for i, b in enumerate(bounds[1:])], else_=None)
     rows = db.session.execute(
         select(cell, step.label("step"), func.count(Report.id))
         .where(*selection.conditions, Report.created_at >= bounds[0],
-               Report.created_at < bounds[-1])
+               Report.created_at < min(bounds[-1], selection.end))
         .group_by(cell, step)).all()
     return {(c, s): n for c, s, n in rows if s is not None}
 
