@@ -171,6 +171,9 @@ class NearbyPropertiesSchema(ReportPropertiesSchema):
     """A nearby report and how far it is."""
 
     distance_m = fields.Float()
+    incident_size = fields.Integer(metadata={
+        "description": "How many open reports of this category form its same-spot group "
+                       "(1: alone); \"6 reports about the same dark block\"."})
 
 
 class NearbyFeatureSchema(ReportFeatureSchema):

@@ -328,3 +328,19 @@ def test_delete_with_an_unsubscribe_token_unfollows_that_report_only(app, client
     assert follower(app, first, "resident@example.org") is not None
     assert unfollow(client, first, token=token).status_code == 204
     assert follower(app, first, "resident@example.org") is None
+
+
+def test_nearby_suggestions_say_how_many_reports_share_the_spot(client, lifecycle_city,
+                                                                 dummy_report_body):
+    ids = []
+    for offset in (0.0, 0.00005, 0.0001):  # about 0, 5.6 and 11 m north
+        body = dummy_report_body | {"lat": 42.3550 + offset, "lon": -71.0656}
+        ids.append(client.post("/api/v1/reports", json=body).json["id"])
+    lone = client.post("/api/v1/reports", json=dummy_report_body | {
+        "lat": 42.3550, "lon": -71.0650}).json["id"]  # about 49 m east, alone
+
+    found = client.get("/api/v1/reports/nearby?lat=42.3550&lon=-71.0656"
+                       "&category=street_light_outage").json["features"]
+
+    sizes = {f["id"]: f["properties"]["incident_size"] for f in found}
+    assert sizes == {ids[0]: 3, ids[1]: 3, ids[2]: 3, lone: 1}

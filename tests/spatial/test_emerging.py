@@ -131,3 +131,28 @@ def test_refuses_too_few_steps_and_steps_outside_the_range():
         emerging_hotspots({(CENTRE, 0): 50}, MIN_STEPS - 1)
     with pytest.raises(ValueError, match="outside"):
         emerging_hotspots({(CENTRE, 12): 50}, 12)
+
+
+def test_boston_2015_street_lights_give_twelve_monthly_steps_and_real_patterns():
+    from collections import Counter
+    from zoneinfo import ZoneInfo
+
+    from neighborhood.demo.services import demo_csv_files
+    from neighborhood.importers.csv311 import Record, load_preset, open_rows, read_row
+
+    preset, zone = load_preset("boston"), ZoneInfo("America/New_York")
+    counts: Counter = Counter()
+    for path in demo_csv_files():
+        for row in open_rows(path):
+            record = read_row(row, preset)
+            if isinstance(record, Record) and record.category_code == "street_light_outage":
+                month = record.created_at.astimezone(zone).month - 1
+                counts[(h3.latlng_to_cell(record.lat, record.lon, 9), month)] += 1
+    assert {step for _, step in counts} == set(range(12))  # January is step 0
+
+    result = emerging_hotspots(counts, 12)
+
+    found = set(result.patterns.tolist())
+    assert result.steps == 12
+    assert found - {0}  # some cells show a pattern ...
+    assert np.mean(result.patterns == 0) > 0.5  # ... most of the city shows none
