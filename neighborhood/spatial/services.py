@@ -61,6 +61,7 @@ class Selection:
     end: datetime
     stacks: list[hotspots.Stack] = field(default_factory=list)
     stacked_reports: int = 0
+    r9_counts: dict[str, int] = field(default_factory=dict)  # per res-9 cell, stacks removed
 
 
 def data_version() -> str:
@@ -125,9 +126,14 @@ def select_reports(query: HotspotQuery, end: datetime) -> Selection:
             .where(*conditions, *window, Report.h3_r9.in_(crowded)).group_by(x, y)
             .having(func.count(Report.id) >= threshold)).all()
     stacks = hotspots.find_stacks({(lon, lat): n for lon, lat, n in heavy}, total)
+    r9_counts = dict(per_cell)
     for stack in stacks:
         conditions.append(not_(and_(x == stack.lon, y == stack.lat)))
-    return Selection(conditions, start, end, stacks, sum(s.reports for s in stacks))
+        cell = h3.latlng_to_cell(stack.lat, stack.lon, 9)  # as stored at intake
+        r9_counts[cell] -= stack.reports
+        if not r9_counts[cell]:
+            del r9_counts[cell]
+    return Selection(conditions, start, end, stacks, sum(s.reports for s in stacks), r9_counts)
 
 
 def _cell_column(resolution: int):
@@ -135,7 +141,9 @@ def _cell_column(resolution: int):
 
 
 def cell_counts(selection: Selection, resolution: int) -> dict[str, int]:
-    """Return reports per H3 cell (one GROUP BY)."""
+    """Return reports per H3 cell (one GROUP BY; at res 9 the selection already holds them)."""
+    if resolution == 9:
+        return dict(selection.r9_counts)
     cell = _cell_column(resolution)
     return dict(db.session.execute(
         select(cell, func.count(Report.id))
