@@ -18,7 +18,7 @@ Every measurement then runs in its own child process, so that its peak resident 
           from H3 rings, on the counts of the same GROUP BY; beside it our pure Gi*
   incidents  queries.incident_groups(radius_m=30, min_size=2) over all N reports (all open,
           one category: the worst case, everything is grouped at once). SpatiaLite loads the
-          points and runs grouping's STRtree DBSCAN; PostGIS runs ST_ClusterDBSCAN in
+          points and runs grouping's DBSCAN (KD-tree); PostGIS runs ST_ClusterDBSCAN in
           EPSG:26919. The first call is split into loading (SQL and rows) and grouping; on
           PostGIS the server backend's peak RSS (VmHWM) is given beside the Python process's
 
@@ -343,7 +343,7 @@ def measure_incidents(app) -> dict:
         grouping_s = first["group_incidents"]
         steps = {"load (SELECT + rows)": runs[0] - grouping_s,
                  "grouping (pure, total)": grouping_s,
-                 "of which dbscan_labels (STRtree + components)": first["dbscan_labels"],
+                 "of which dbscan_labels (KD-tree + components)": first["dbscan_labels"],
                  "incidents_from_labels": first["incidents_from_labels"]}
     else:
         steps = {"ST_ClusterDBSCAN query (SQL + rows)": runs[0] - first["incidents_from_labels"],
