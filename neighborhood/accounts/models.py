@@ -7,10 +7,9 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from neighborhood.accounts.permissions import ACCOUNT_ROLES, Actor, Role
-from neighborhood.core.db import UTCDateTime, utcnow
+from neighborhood.core.db import UTCDateTime, in_check, utcnow
 from neighborhood.extensions import db
 
-_ROLES = ", ".join(repr(r.value) for r in ACCOUNT_ROLES)
 
 
 class User(UserMixin, db.Model):
@@ -18,7 +17,7 @@ class User(UserMixin, db.Model):
 
     __tablename__ = "user_account"
     __table_args__ = (
-        CheckConstraint(f"role IN ({_ROLES})", name="ck_user_role"),
+        CheckConstraint(in_check("role", ACCOUNT_ROLES), name="ck_user_role"),
         CheckConstraint("role != 'staff' OR department_id IS NOT NULL",
                         name="ck_user_staff_department"),
     )

@@ -7,7 +7,7 @@ but never instead of the service check. No Flask, no database.
 from dataclasses import dataclass
 from enum import StrEnum
 
-from neighborhood.workflow.states import ActorKind, Transition
+from neighborhood.workflow.states import ActorKind, Transition, is_public
 
 
 class Role(StrEnum):
@@ -68,6 +68,11 @@ def can_transition(actor: Actor, transition: Transition, department_id: int | No
 def can_view_hidden(actor: Actor, department_id: int | None) -> bool:
     """Return True when the actor may see a report held for review (or its photos)."""
     return actor.role in (Role.MODERATOR, Role.ADMIN) or is_routed_staff(actor, department_id)
+
+
+def can_view_report(actor: Actor, status: str, department_id: int | None) -> bool:
+    """Return True when the actor may see a report: public ones, or held ones they review."""
+    return is_public(status) or can_view_hidden(actor, department_id)
 
 
 def can_view_contact(actor: Actor, department_id: int | None) -> bool:

@@ -106,6 +106,11 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
+def in_check(column: str, values) -> str:
+    """Return the SQL of a CHECK that column holds one of values (enums, fixed vocabularies)."""
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
+
+
 def utcnow() -> datetime:
     """Return the current time, aware, in UTC."""
     return datetime.now(UTC)

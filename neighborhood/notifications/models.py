@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from neighborhood.core.db import UTCDateTime, utcnow
+from neighborhood.core.db import UTCDateTime, in_check, utcnow
 from neighborhood.extensions import db
 
 OUTBOX_STATES = ("pending", "sending", "sent", "failed")
@@ -16,8 +16,7 @@ class OutboxMessage(db.Model):
 
     __tablename__ = "outbox_message"
     __table_args__ = (
-        CheckConstraint("state IN ('pending', 'sending', 'sent', 'failed')",
-                        name="ck_outbox_state"),
+        CheckConstraint(in_check("state", OUTBOX_STATES), name="ck_outbox_state"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -13,7 +13,7 @@ from email.policy import default as default_policy
 from email.utils import formataddr, formatdate
 
 from flask import current_app
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from neighborhood.core.db import utcnow
@@ -127,7 +127,6 @@ def drain_outbox(sender: Sender, *, now: datetime | None = None, limit: int = 50
 
 def outbox_counts() -> dict[str, int]:
     """Return how many messages are in each state."""
-    from sqlalchemy import func
     rows = db.session.execute(select(OutboxMessage.state, func.count(OutboxMessage.id))
                               .group_by(OutboxMessage.state)).all()
     return {state: count for state, count in rows}

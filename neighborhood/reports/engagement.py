@@ -13,8 +13,9 @@ from neighborhood.core import signals
 from neighborhood.core.db import utcnow
 from neighborhood.core.errors import Conflict, InvalidInput, NotFound
 from neighborhood.extensions import db
-from neighborhood.reports.models import MAX_ID, Follower, Report, Support
-from neighborhood.workflow.states import OPEN_STATUSES, is_public
+from neighborhood.reports.models import Follower, Report, Support
+from neighborhood.reports.queries import get_public_report
+from neighborhood.workflow.states import OPEN_STATUSES
 
 CONFIRM_MAX_AGE = 7 * 24 * 3600  # a follow confirmation link works for a week
 _SALTS = {"confirm": "follow-confirm", "unsubscribe": "follow-unsubscribe"}
@@ -40,17 +41,10 @@ def insert_once(row) -> bool:
     return True
 
 
-def _public_report(report_id: int) -> Report:
-    report = db.session.get(Report, report_id) if report_id <= MAX_ID else None
-    if report is None or not is_public(report.status):
-        raise NotFound(f"No public report {report_id}.")
-    return report
-
-
 def support_report(report_id: int, actor: Actor, *, device: str | None = None,
                    now: datetime | None = None) -> tuple[Report, bool]:
     """Add one "me too" to an open report; return it and whether this support is new."""
-    report = _public_report(report_id)
+    report = get_public_report(report_id)
     if report.status not in OPEN_STATUSES:
         raise Conflict("Only open reports take support; reopen it if the problem is back.",
                        status=report.status)
@@ -119,7 +113,7 @@ def follow_report(report_id: int, actor: Actor, *, email: str | None,
     confirmation email first (double opt-in).
     """
     now = now or utcnow()
-    report = _public_report(report_id)
+    report = get_public_report(report_id)
     address = (account_email if actor.user_id is not None else email) or ""
     address = address.strip().lower()
     if not address:

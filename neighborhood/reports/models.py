@@ -7,7 +7,7 @@ from sqlalchemy import (Boolean, CheckConstraint, ForeignKey, Integer, String, T
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from neighborhood.core.db import UTCDateTime, utcnow
+from neighborhood.core.db import UTCDateTime, in_check, utcnow
 from neighborhood.extensions import db
 from neighborhood.routing.models import Department
 from neighborhood.workflow.states import CloseReason, Family, Status
@@ -18,15 +18,11 @@ MAX_ID = 2**31 - 1  # ids are 32-bit INTEGER on PostgreSQL
 PHOTO_KINDS = ("report", "resolution")
 
 
-def _in(column: str, values) -> str:
-    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
-
-
 class Category(db.Model):
     """A kind of problem residents can report (e.g. street light outage)."""
 
     __tablename__ = "category"
-    __table_args__ = (CheckConstraint(_in("family", Family), name="ck_category_family"),)
+    __table_args__ = (CheckConstraint(in_check("family", Family), name="ck_category_family"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
@@ -43,9 +39,9 @@ class Report(db.Model):
 
     __tablename__ = "report"
     __table_args__ = (
-        CheckConstraint(_in("status", Status), name="ck_report_status"),
-        CheckConstraint(_in("source", SOURCES), name="ck_report_source"),
-        CheckConstraint(f"close_reason IS NULL OR {_in('close_reason', CloseReason)}",
+        CheckConstraint(in_check("status", Status), name="ck_report_status"),
+        CheckConstraint(in_check("source", SOURCES), name="ck_report_source"),
+        CheckConstraint(f"close_reason IS NULL OR {in_check('close_reason', CloseReason)}",
                         name="ck_report_close_reason"),
     )
 
@@ -98,7 +94,7 @@ class Photo(db.Model):
     """A re-encoded photo of a report; the file lives in the photo store under `key`."""
 
     __tablename__ = "photo"
-    __table_args__ = (CheckConstraint(_in("kind", PHOTO_KINDS), name="ck_photo_kind"),)
+    __table_args__ = (CheckConstraint(in_check("kind", PHOTO_KINDS), name="ck_photo_kind"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"),

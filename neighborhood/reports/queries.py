@@ -10,7 +10,7 @@ from geoalchemy2.shape import to_shape
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from neighborhood.accounts.permissions import Actor, can_view_hidden
+from neighborhood.accounts.permissions import Actor, can_view_report
 from neighborhood.core.errors import InvalidInput, NotFound
 from neighborhood.core.spatial import BBox, distance_metres, intersects_bbox, within_metres
 from neighborhood.extensions import db
@@ -154,4 +154,4 @@ def photo_is_visible(key: str, actor: Actor) -> bool:
                              .join(Photo.report).where(Photo.key == key)).first()
     if row is None:
         return False
-    return row.status in PUBLIC_STATUSES or can_view_hidden(actor, row.department_id)
+    return can_view_report(actor, row.status, row.department_id)

@@ -16,14 +16,9 @@ from neighborhood.reports.schemas import (CategorySchema, DeviceSchema, FollowOu
                                           ReportQuerySchema, SupportOutSchema, UnfollowSchema)
 from neighborhood.reports.services import Submission, Upload, submit_report
 from neighborhood.reports.storage import photo_store
-from neighborhood.core.spatial import BBox
 from neighborhood.extensions import db
-from neighborhood.spatial.queries import incident_groups
+from neighborhood.spatial.queries import incident_sizes_near
 from neighborhood.workflow.queries import report_detail
-
-# Incident groups for suggestions are computed this far beyond the search radius, so a group
-# that reaches into the circle is counted whole (up to this reach).
-INCIDENT_CONTEXT_M = 300
 
 blp = Blueprint("reports_api", __name__, url_prefix="/api/v1",
                 description="Report intake and public reports.")
@@ -155,7 +150,10 @@ class Nearby(MethodView):
         """List open reports of a category near a point, nearest first ("is it one of these?")."""
         radius = radius or current_app.config["NEARBY_RADIUS_M"]
         found = queries.nearby_open_reports(lon, lat, category, radius_m=radius, limit=limit)
-        sizes = _incident_sizes(lon, lat, category, radius) if found else {}
+        sizes = incident_sizes_near(
+            lon, lat, category, radius_m=radius,
+            metric_srid=current_app.config["CITY_METRIC_SRID"],
+            dialect=db.session.get_bind().dialect.name) if found else {}
         features = []
         for report, metres in found:
             feature = _feature(report)
@@ -164,14 +162,6 @@ class Nearby(MethodView):
             features.append(feature)
         return {"features": features, "radius_m": radius}
 
-
-def _incident_sizes(lon: float, lat: float, category: str, radius: float) -> dict[int, int]:
-    """Return, per open report near the point, how many reports its same-spot group holds."""
-    around = BBox.around(lon, lat, radius + INCIDENT_CONTEXT_M)
-    groups = incident_groups(category, bbox=around,
-                             metric_srid=current_app.config["CITY_METRIC_SRID"],
-                             dialect=db.session.get_bind().dialect.name)
-    return {member: group.size for group in groups for member in group.member_ids}
 
 
 @blp.route("/reports/<int:report_id>/support", endpoint="support")

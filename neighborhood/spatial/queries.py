@@ -62,3 +62,17 @@ def incident_groups(category_code: str, *, bbox: BBox | None = None,
                               .where(*conditions).order_by(Report.id)).all()
     return incidents_from_labels([r[0] for r in rows], [r[1] for r in rows],
                                  [r[2] for r in rows], [r[3] for r in rows])
+
+
+# Groups for suggestions are computed this far beyond the search radius, so a group that
+# reaches into the circle is counted whole (up to this reach).
+INCIDENT_CONTEXT_M = 300
+
+
+def incident_sizes_near(lon: float, lat: float, category_code: str, *, radius_m: float,
+                        metric_srid: int = BOSTON_UTM_SRID, dialect: str) -> dict[int, int]:
+    """Return, per open report of a category near a point, the size of its same-spot group."""
+    around = BBox.around(lon, lat, radius_m + INCIDENT_CONTEXT_M)
+    groups = incident_groups(category_code, bbox=around, metric_srid=metric_srid,
+                             dialect=dialect)
+    return {member: group.size for group in groups for member in group.member_ids}

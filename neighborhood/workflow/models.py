@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from neighborhood.core.db import UTCDateTime, utcnow
+from neighborhood.core.db import UTCDateTime, in_check, utcnow
 from neighborhood.extensions import db
 from neighborhood.reports.models import Photo
 
@@ -13,17 +13,13 @@ STEP_KINDS = ("status", "reassign", "confirm_fixed")
 ACTOR_ROLES = ("system", "visitor", "resident", "officer", "staff", "moderator", "admin")
 
 
-def _in(column: str, values) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
 class StatusChange(db.Model):
     """One step of a report's timeline; written once, never updated or deleted."""
 
     __tablename__ = "status_change"
     __table_args__ = (
-        CheckConstraint(_in("kind", STEP_KINDS), name="ck_status_change_kind"),
-        CheckConstraint(_in("actor_role", ACTOR_ROLES), name="ck_status_change_actor_role"),
+        CheckConstraint(in_check("kind", STEP_KINDS), name="ck_status_change_kind"),
+        CheckConstraint(in_check("actor_role", ACTOR_ROLES), name="ck_status_change_actor_role"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

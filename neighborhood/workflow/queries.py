@@ -6,8 +6,8 @@ from datetime import datetime
 from sqlalchemy import func, nulls_last, select
 from sqlalchemy.orm import selectinload
 
-from neighborhood.accounts.permissions import (Actor, Role, can_view_contact, can_view_hidden,
-                                               can_view_queue)
+from neighborhood.accounts.permissions import (Actor, Role, can_view_contact, can_view_queue,
+                                               can_view_report)
 from neighborhood.core.db import utcnow
 from neighborhood.core.errors import Forbidden, NotFound, Unauthorized
 from neighborhood.extensions import db
@@ -16,7 +16,7 @@ from neighborhood.reports.queries import report_feature
 from neighborhood.routing.models import Department
 from neighborhood.routing.services import find_department
 from neighborhood.workflow.models import StatusChange
-from neighborhood.workflow.states import CLOSED_STATUSES, is_public
+from neighborhood.workflow.states import CLOSED_STATUSES
 
 
 def contact_of(report: Report) -> dict:
@@ -45,8 +45,7 @@ def report_detail(report_id: int, actor: Actor, photo_url, *,
     if report_id <= MAX_ID:
         report = db.session.scalar(select(Report).where(Report.id == report_id)
                                    .options(selectinload(Report.photos)))
-    if report is None or not (is_public(report.status)
-                              or can_view_hidden(actor, report.department_id)):
+    if report is None or not can_view_report(actor, report.status, report.department_id):
         raise NotFound(f"No public report {report_id}.")
     feature = report_feature(report, photo_url, now)
     steps = list(db.session.scalars(select(StatusChange)

@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from neighborhood.accounts.permissions import (Actor, can_confirm_fix, can_reassign,
-                                               can_transition, can_view_hidden)
+                                               can_transition, can_view_report)
 from neighborhood.core import signals
 from neighborhood.core.db import utcnow
 from neighborhood.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
@@ -44,8 +44,7 @@ def load_report(report_id: int, actor: Actor) -> Report:
     if report_id <= MAX_ID:
         report = db.session.scalar(select(Report).where(Report.id == report_id)
                                    .with_for_update(of=Report))
-    if report is None or not (is_public(report.status)
-                              or can_view_hidden(actor, report.department_id)):
+    if report is None or not can_view_report(actor, report.status, report.department_id):
         raise NotFound(f"No report {report_id}.")
     return report
 
