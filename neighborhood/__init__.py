@@ -18,7 +18,9 @@ def create_app(config: object | None = None, **overrides) -> Flask:
     from neighborhood.accounts.views import blp as auth_api
     from neighborhood.core import errors, transaction
     from neighborhood.extensions import api, db, migrate
+    from neighborhood.exports.views import blp as exports_api
     from neighborhood.notifications import receivers as notifications
+    from neighborhood.open311.views import bp as open311
     from neighborhood.reports.views import blp as reports_api
     from neighborhood.routing.views import blp as routing_api
     from neighborhood.spatial.views import blp as spatial_api
@@ -47,12 +49,14 @@ def create_app(config: object | None = None, **overrides) -> Flask:
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     api.init_app(app)
 
-    for blueprint in (reports_api, workflow_api, routing_api, spatial_api, auth_api):
+    for blueprint in (reports_api, workflow_api, routing_api, spatial_api, auth_api,
+                      exports_api):
         api.register_blueprint(blueprint)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer",
                        "description": "A token from `flask tokens create EMAIL`."})
     app.register_blueprint(web)
+    app.register_blueprint(open311)
 
     errors.register_error_handlers(app)
     auth.init_app(app)

@@ -25,6 +25,13 @@ ENVIRONMENT_SETTINGS = {
     "ROUTING_FALLBACK_DEPARTMENT": str,
     "NEARBY_RADIUS_M": float,
     "SESSION_COOKIE_SECURE": "flag",
+    "SENSITIVE_COORDINATE_DECIMALS": int,
+    "OPEN311_JURISDICTION": str,
+    "OPEN311_CONTACT": str,
+    "OPEN311_KEY_SERVICE": str,
+    "OPEN311_ENDPOINT_TYPE": str,
+    "OPEN311_POST_RATE_LIMIT": str,
+    "RATELIMIT_STORAGE_URI": str,
 }
 
 
@@ -75,6 +82,20 @@ class Config:
     SMTP_TIMEOUT = 30
     OUTBOX_DRAIN_INLINE = True  # drain once each request's response is sent
     OUTBOX_LEASE_SECONDS = 600  # a claim older than this was lost in a crash: retry it
+
+    # Privacy: public coordinates of sensitive categories (problem businesses) are rounded to
+    # this many decimal places (3: about 100 m) and their address is withheld; None: exact.
+    SENSITIVE_COORDINATE_DECIMALS = 3
+
+    # Open311 GeoReport v2 (/open311/v2): the jurisdiction_id checked when set (e.g. "boston.gov"),
+    # what discovery says about contact and keys, and the api_key's POST rate limit.
+    OPEN311_JURISDICTION = None
+    OPEN311_CONTACT = "311 team, neighborhood@city.example"
+    OPEN311_KEY_SERVICE = "Ask the city's 311 team; an admin runs `flask open311 create-key NAME`."
+    OPEN311_ENDPOINT_TYPE = "production"  # or "test"
+    OPEN311_POST_RATE_LIMIT = "60 per minute"
+    # Rate-limit counters: memory by default; e.g. redis://localhost:6379 when shared.
+    RATELIMIT_STORAGE_URI = "memory://"
 
     API_TITLE = "Neighborhood API"
     API_VERSION = "v1"

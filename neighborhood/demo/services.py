@@ -12,6 +12,7 @@ from neighborhood.extensions import db
 from neighborhood.importers.csv311 import load_preset
 from neighborhood.importers.services import ImportSummary, import_files
 from neighborhood.reports.models import Category
+from neighborhood.reports.questions import parse_questions
 from neighborhood.routing.models import Department
 from neighborhood.routing.services import upsert_departments
 
@@ -34,6 +35,10 @@ def upsert_categories(items: list[dict]) -> int:
         category.sla_days = item.get("sla_days")
         category.sensitive = bool(item.get("sensitive", False))
         category.default_department_id = departments.get(item.get("department"))
+        questions = item.get("questions")
+        parse_questions(questions)  # refuse a broken definition before it is stored
+        if category.questions != questions:
+            category.questions = questions
         db.session.add(category)
     db.session.flush()
     return len(items)

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from geoalchemy2 import Geometry
-from sqlalchemy import (Boolean, CheckConstraint, ForeignKey, Integer, String, Text,
+from sqlalchemy import (JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -32,6 +32,10 @@ class Category(db.Model):
     sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
     default_department_id: Mapped[int | None] = mapped_column(
         ForeignKey("department.id", ondelete="SET NULL"))
+    # Extra questions (reports.questions): a list of Open311-style attribute definitions.
+    questions: Mapped[list | None] = mapped_column(JSON)
+    # When the category or its questions last changed: Open311 discovery's changeset.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class Report(db.Model):
@@ -78,6 +82,11 @@ class Report(db.Model):
     support_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     reopen_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     fixed_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Answers to the category's questions, by question code (public, like the description).
+    answers: Mapped[dict | None] = mapped_column(JSON)
+    # The Open311 api_key the report came through, if any (who integrated it; not public).
+    api_key_id: Mapped[int | None] = mapped_column(
+        ForeignKey("open311_api_key.id", ondelete="SET NULL"), index=True)
 
     category: Mapped[Category] = relationship(lazy="joined", innerjoin=True)
     department: Mapped["Department | None"] = relationship(lazy="joined")

@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from geoalchemy2.shape import to_shape
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from neighborhood.accounts.permissions import Actor, can_view_report
 from neighborhood.core.errors import InvalidInput, NotFound
+from neighborhood.core.privacy import PublicLocation, public_location
 from neighborhood.core.spatial import BBox, distance_metres, intersects_bbox, within_metres
 from neighborhood.extensions import db
 from neighborhood.reports.models import MAX_ID, Category, Photo, Report
@@ -112,20 +114,33 @@ def list_categories() -> list[Category]:
     return list(db.session.scalars(select(Category).order_by(Category.family, Category.name)))
 
 
-def report_feature(report: Report, photo_url, now: datetime | None = None) -> dict:
-    """Return the public GeoJSON Feature of a report (no contact, ever)."""
+def public_place(report: Report, *, exact: bool = False) -> PublicLocation:
+    """Return where a report may be shown: generalized for sensitive categories unless exact."""
     point = to_shape(report.location)
+    decimals = None if exact else current_app.config["SENSITIVE_COORDINATE_DECIMALS"]
+    return public_location(point.x, point.y, report.address,
+                           sensitive=report.category.sensitive, decimals=decimals)
+
+
+def report_feature(report: Report, photo_url, now: datetime | None = None, *,
+                   exact: bool = False) -> dict:
+    """Return the public GeoJSON Feature of a report (no contact, ever).
+
+    Sensitive categories get generalized coordinates and no address unless `exact` (staff).
+    """
+    place = public_place(report, exact=exact)
     now = now or utcnow()
     return {
         "id": report.id,
-        "geometry": {"coordinates": [point.x, point.y]},
+        "geometry": {"coordinates": [place.lon, place.lat]},
         "properties": {
             "id": report.id,
             "category": report.category.code,
             "category_name": report.category.name,
             "family": report.category.family,
             "description": report.description,
-            "address": report.address,
+            "address": place.address,
+            "location_generalized": place.generalized,
             "status": report.status,
             "close_reason": report.close_reason,
             "source": report.source,
@@ -144,6 +159,7 @@ def report_feature(report: Report, photo_url, now: datetime | None = None) -> di
             "reopen_count": report.reopen_count,
             "fixed_count": report.fixed_count,
             "duplicate_of": report.duplicate_of_id,
+            "attributes": report.answers or {},
         },
     }
 

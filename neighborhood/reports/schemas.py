@@ -7,6 +7,7 @@ from marshmallow import (RAISE, Schema, ValidationError, fields, pre_load, valid
 
 from neighborhood.core.spatial import BBox
 from neighborhood.reports.models import DESCRIPTION_MAX
+from neighborhood.reports.questions import Question, parse_questions
 from neighborhood.workflow.states import Family, Status
 
 
@@ -52,6 +53,13 @@ class ReportCreateSchema(Schema):
     address = Text(validate=validate.Length(max=255), allow_none=True)
     contact = fields.Nested(ContactSchema, allow_none=True,
                             metadata={"description": "Private; never shown publicly."})
+    attributes = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=64)),
+        values=fields.Raw(metadata={"oneOf": [{"type": "string"}, {"type": "number"},
+                                              {"type": "array", "items": {"type": "string"}}]}),
+        allow_none=True, metadata={
+            "description": "Answers to the category's questions by question code (see "
+                           "`questions` in /api/v1/categories); public, like the description."})
 
     @pre_load
     def _fold_form_contact(self, data, **kwargs):
@@ -95,7 +103,10 @@ class ReportPropertiesSchema(Schema):
     category_name = fields.String()
     family = fields.String(validate=validate.OneOf([f.value for f in Family]))
     description = fields.String()
-    address = fields.String(allow_none=True)
+    address = fields.String(allow_none=True, metadata={
+        "description": "Withheld (null) when the location is generalized."})
+    location_generalized = fields.Boolean(metadata={
+        "description": "True: a sensitive category; coordinates rounded (about 100 m)."})
     status = fields.String(validate=validate.OneOf([s.value for s in Status]))
     close_reason = fields.String(allow_none=True)
     source = fields.String()
@@ -116,6 +127,8 @@ class ReportPropertiesSchema(Schema):
     fixed_count = fields.Integer(metadata={
         "description": "How many confirmed the fix after resolution."})
     duplicate_of = fields.Integer(allow_none=True)
+    attributes = fields.Dict(keys=fields.String(), values=fields.Raw(), metadata={
+        "description": "Answers to the category's questions, by question code."})
 
 
 class ReportFeatureSchema(Schema):
@@ -306,3 +319,20 @@ class CategorySchema(Schema):
     family = fields.String(validate=validate.OneOf([f.value for f in Family]))
     sla_days = fields.Float(allow_none=True, metadata={
         "description": "Target days to resolve (the service level), if any."})
+    sensitive = fields.Boolean(metadata={
+        "description": "Held for a moderator before it is public; location generalized."})
+    questions = fields.Method("_questions", metadata={
+        "type": "array", "items": {"type": "object"},
+        "description": "Extra questions to answer in `attributes` (Open311 attribute shape)."})
+
+    def _questions(self, category):
+        return [question_dict(q) for q in parse_questions(category.questions)]
+
+
+def question_dict(question: Question) -> dict:
+    """Return a question as its Open311 attribute definition."""
+    return {"variable": question.variable, "code": question.code,
+            "datatype": question.datatype, "required": question.required,
+            "datatype_description": question.datatype_description,
+            "order": question.order, "description": question.description,
+            "values": [{"key": k, "name": n} for k, n in question.values]}

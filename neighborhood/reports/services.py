@@ -18,6 +18,7 @@ from neighborhood.core.spatial import point_element
 from neighborhood.core.errors import InvalidInput
 from neighborhood.extensions import db
 from neighborhood.reports.models import Category, Follower, IdempotencyKey, Photo, Report
+from neighborhood.reports.questions import check_answers, parse_questions
 from neighborhood.reports.photos import PhotoRejected, ProcessedPhoto, process_photo
 from neighborhood.reports.storage import photo_store
 from neighborhood.routing.services import route
@@ -74,6 +75,16 @@ def _category(code: str, location: str) -> Category:
     return category
 
 
+def _answers(category: Category, given: dict, location: str) -> dict:
+    """Return the checked answers to the category's questions; 422 naming each bad one."""
+    clean, errors = check_answers(parse_questions(category.questions), given)
+    if errors:
+        code, messages = next(iter(errors.items()))
+        raise InvalidInput(f"attributes.{code}: {messages[0]}",
+                           {location: {"attributes": errors}})
+    return clean
+
+
 def process_uploads(uploads: list[Upload], field_name: str = "photos") -> list[ProcessedPhoto]:
     """Validate and re-encode uploaded photos; 422 naming the file on the first bad one."""
     config = current_app.config
@@ -125,14 +136,14 @@ def _existing(scope: str, key: str, fp: str) -> Report | None:
 
 def submit_report(submission: Submission, *, actor: Actor = ANONYMOUS,
                   source: str | None = None, reporter_email: str | None = None,
-                  now: datetime | None = None) -> SubmitResult:
+                  api_key_id: int | None = None, now: datetime | None = None) -> SubmitResult:
     """Create a report from a submission, or return the one an identical retry already made.
 
     The report is routed to its department, starts its timeline, and the reporter (their
     contact email, or their account's address) follows it.
     """
     data, where = submission.data, submission.location
-    scope = scope_of(actor)
+    scope = f"open311:{api_key_id}" if api_key_id else scope_of(actor)
     fp = fingerprint(submission)
     if submission.idempotency_key:
         earlier = _existing(scope, submission.idempotency_key, fp)
@@ -145,6 +156,7 @@ def submit_report(submission: Submission, *, actor: Actor = ANONYMOUS,
     if not locator.in_city(lon, lat):
         message = f"The point ({lat}, {lon}) is outside {current_app.config['CITY_NAME']}."
         raise InvalidInput(message, {where: {"lat": [message], "lon": [message]}})
+    answers = _answers(category, data.get("attributes") or {}, where)
     photos = process_uploads(submission.uploads)
 
     now = now or utcnow()
@@ -161,6 +173,7 @@ def submit_report(submission: Submission, *, actor: Actor = ANONYMOUS,
         due_at=now + timedelta(days=category.sla_days) if category.sla_days else None,
         h3_r8=r8, h3_r9=r9, neighborhood_id=locator.neighborhood_at(lon, lat),
         department_id=decision.department_id, reporter_id=actor.user_id,
+        answers=answers or None, api_key_id=api_key_id,
     )
     try:
         with db.session.begin_nested():

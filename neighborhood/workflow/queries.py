@@ -47,7 +47,8 @@ def report_detail(report_id: int, actor: Actor, photo_url, *,
                                    .options(selectinload(Report.photos)))
     if report is None or not can_view_report(actor, report.status, report.department_id):
         raise NotFound(f"No public report {report_id}.")
-    feature = report_feature(report, photo_url, now)
+    feature = report_feature(report, photo_url, now,
+                             exact=can_view_contact(actor, report.department_id))
     steps = list(db.session.scalars(select(StatusChange)
                                     .where(StatusChange.report_id == report.id)
                                     .order_by(StatusChange.at, StatusChange.id)))
@@ -109,6 +110,6 @@ def queue(actor: Actor, *, department: str | None = None, statuses: tuple[str, .
 
 def queue_item(report: Report, photo_url, now: datetime) -> dict:
     """Return a queue entry: the public Feature plus the reporter's contact."""
-    feature = report_feature(report, photo_url, now)
+    feature = report_feature(report, photo_url, now, exact=True)
     feature["properties"]["contact"] = contact_of(report)
     return feature

@@ -237,10 +237,11 @@ def test_categories_lists_what_is_stored(client, categories):
                             "unsanitary_food"}
     assert by_code["street_light_outage"] == {"code": "street_light_outage",
                                               "name": "Street light outage",
-                                              "family": "lighting", "sla_days": 15}
+                                              "family": "lighting", "sla_days": 15,
+                                              "sensitive": False, "questions": []}
     assert by_code["sign_repair"]["sla_days"] == 30
     assert by_code["tree_in_park"]["sla_days"] is None
-    assert "sensitive" not in by_code["unsanitary_food"]
+    assert by_code["unsanitary_food"]["sensitive"] is True  # the form says it is reviewed first
 
 
 def test_unknown_query_parameter_is_refused_not_ignored(client):

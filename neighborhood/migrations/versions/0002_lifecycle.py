@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from geoalchemy2 import Geometry
 
 import neighborhood.core.db
+from neighborhood.core.migration_ops import add_fk_column as _add_fk_column
 
 # revision identifiers, used by Alembic.
 revision = '1a6705d4a48b'
@@ -226,17 +227,3 @@ def downgrade():
     op.drop_table('department')
     # ### end Alembic commands ###
 
-
-def _postgres() -> bool:
-    return op.get_bind().dialect.name == "postgresql"
-
-
-def _add_fk_column(table: str, column: str, target: str) -> None:
-    """Add a nullable INTEGER column referencing target.id, ON DELETE SET NULL."""
-    if _postgres():
-        op.add_column(table, sa.Column(column, sa.Integer(), nullable=True))
-        op.create_foreign_key(f'{table}_{column}_fkey', table, target, [column], ['id'],
-                              ondelete='SET NULL')
-    else:  # SQLite adds a column with its REFERENCES clause in one statement
-        op.execute(f'ALTER TABLE {table} ADD COLUMN {column} INTEGER '
-                   f'REFERENCES {target} (id) ON DELETE SET NULL')
