@@ -59,10 +59,9 @@ def _public():
     return select(Report).where(Report.status.in_(sorted(PUBLIC_STATUSES)))
 
 
-def list_public_reports(flt: ReportFilter, *, limit: int, cursor: str | None,
-                        city_tz: str) -> tuple[list[Report], str | None]:
-    """Return one page of public reports, newest first, and the cursor of the next page."""
-    query = _public().options(selectinload(Report.photos))
+def public_reports_query(flt: ReportFilter, city_tz: str):
+    """Return a SELECT of the public reports a filter asks for (unordered, unpaged)."""
+    query = _public()
     if flt.bbox:
         dialect = db.session.get_bind().dialect.name
         query = query.where(intersects_bbox(Report.location, Report.id, flt.bbox, dialect))
@@ -78,6 +77,13 @@ def list_public_reports(flt: ReportFilter, *, limit: int, cursor: str | None,
         query = query.where(Report.created_at >= _aware(flt.created_from, city_tz))
     if flt.created_to:
         query = query.where(Report.created_at < _aware(flt.created_to, city_tz))
+    return query
+
+
+def list_public_reports(flt: ReportFilter, *, limit: int, cursor: str | None,
+                        city_tz: str) -> tuple[list[Report], str | None]:
+    """Return one page of public reports, newest first, and the cursor of the next page."""
+    query = public_reports_query(flt, city_tz).options(selectinload(Report.photos))
     if cursor:
         query = query.where(Report.id < decode_cursor(cursor))
     rows = list(db.session.scalars(query.order_by(Report.id.desc()).limit(limit + 1)).unique())
