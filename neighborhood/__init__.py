@@ -17,10 +17,11 @@ def create_app(config: object | None = None, **overrides) -> Flask:
     from neighborhood.accounts import auth
     from neighborhood.accounts.views import blp as auth_api
     from neighborhood.core import errors, transaction
-    from neighborhood.extensions import api, db, migrate
+    from neighborhood.extensions import api, db, limiter, migrate
     from neighborhood.exports.views import blp as exports_api
     from neighborhood.notifications import receivers as notifications
-    from neighborhood.open311.views import bp as open311
+    from neighborhood.open311 import views as open311
+    from neighborhood.open311.api import blp as open311_keys_api
     from neighborhood.reports.views import blp as reports_api
     from neighborhood.routing.views import blp as routing_api
     from neighborhood.spatial.views import blp as spatial_api
@@ -50,15 +51,16 @@ def create_app(config: object | None = None, **overrides) -> Flask:
     api.init_app(app)
 
     for blueprint in (reports_api, workflow_api, routing_api, spatial_api, auth_api,
-                      exports_api):
+                      exports_api, open311_keys_api):
         api.register_blueprint(blueprint)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer",
                        "description": "A token from `flask tokens create EMAIL`."})
     app.register_blueprint(web)
-    app.register_blueprint(open311)
 
     errors.register_error_handlers(app)
+    open311.init_app(app)
+    limiter.init_app(app)
     auth.init_app(app)
     transaction.init_app(app)
     notifications.init_app(app)  # after the transaction hook: it drains after the commit

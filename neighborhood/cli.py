@@ -278,5 +278,8 @@ def drain():
 
 def init_app(app: Flask) -> None:
     """Register the project's commands on the app."""
-    for command in (import_311, seed_demo, users, tokens, departments, hotspots, outbox):
+    from neighborhood.open311.cli import open311
+
+    for command in (import_311, seed_demo, users, tokens, departments, hotspots, outbox,
+                    open311):
         app.cli.add_command(command)

@@ -1,5 +1,7 @@
 """Flask extensions, created unbound; create_app binds them."""
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -16,3 +18,5 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 api = Api()
 login_manager = LoginManager()
+# Rate limits are per route (no default limit); storage from RATELIMIT_STORAGE_URI.
+limiter = Limiter(key_func=get_remote_address, headers_enabled=True)

@@ -73,14 +73,15 @@ def authenticate(email: str, password: str, *, now: datetime | None = None) -> U
     return user
 
 
-def _digest(token: str) -> str:
+def token_digest(token: str) -> str:
+    """Return the SHA-256 hex digest a secret token is stored as."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 def create_token(user: User, name: str = "api") -> tuple[ApiToken, str]:
     """Issue a bearer token for an account; return the row and the token (shown once)."""
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user=user, name=name, token_hash=_digest(plain))
+    token = ApiToken(user=user, name=name, token_hash=token_digest(plain))
     db.session.add(token)
     db.session.flush()
     return token, plain
@@ -97,7 +98,7 @@ def revoke_token(token_id: int, *, now: datetime | None = None) -> ApiToken:
 
 def user_for_token(plain: str, *, now: datetime | None = None) -> User | None:
     """Return the active account of a valid, unrevoked token, or None."""
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(plain)))
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(plain)))
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
     now = now or utcnow()

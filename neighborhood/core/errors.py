@@ -3,7 +3,7 @@
 from http import HTTPStatus
 
 from flask import Flask, current_app, jsonify, render_template, request
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError, fields
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 
@@ -59,15 +59,65 @@ class Conflict(DomainError):
     status_code = 409
 
 
+class ApiErrorSchema(Schema):
+    """The one JSON error body under /api/ (render_error); OpenAPI only, never used to dump."""
+
+    code = fields.Integer(required=True, metadata={"description": "The HTTP status code."})
+    status = fields.String(required=True, metadata={
+        "description": "The HTTP reason phrase (e.g. `Not Found`); on a 409 from the "
+                       "lifecycle, the report's current status instead."})
+    message = fields.String(metadata={"description": "What went wrong, for people."})
+    errors = fields.Dict(keys=fields.String(), metadata={
+        "description": "By where the problem is (`json`, `form`, `files`, `query`, `headers`), "
+                       "then by field: the messages."})
+    allowed = fields.List(fields.String(), metadata={
+        "description": "On a 409 from the lifecycle: the statuses you may move the report to."})
+
+
+# What each error status means when an operation documents it without its own words.
+ERROR_DESCRIPTIONS = {
+    400: "The body is not valid JSON.",
+    401: "Needs an account (a session or a bearer token), or the bearer token sent is not "
+         "valid.",
+    403: "Your role may not do this.",
+    404: "Not found, or not visible to you.",
+    409: "Not possible in the report's current status.",
+    413: "The body is over the size limit.",
+    422: "Invalid fields; nothing was stored.",
+}
+# 401s always say how to authenticate.
+_WWW_AUTHENTICATE = {"WWW-Authenticate": {
+    "description": "`Bearer realm=\"neighborhood\"`", "required": True,
+    "schema": {"type": "string"}}}
+
+
+def error_response(blp, status: int, description: str | None = None):
+    """Return a decorator documenting an error `status` of an operation, with the error body."""
+    return blp.alt_response(status, schema=ApiErrorSchema,
+                            description=description or ERROR_DESCRIPTIONS[status],
+                            headers=_WWW_AUTHENTICATE if status == 401 else None)
+
+
 def wants_json() -> bool:
     """Return True when the error should be rendered as JSON (API paths)."""
     return request.path.startswith("/api/")
+
+
+def register_renderer(app: Flask, prefix: str, renderer) -> None:
+    """Render errors under a path prefix with renderer(status, message, errors, headers).
+
+    For protocols with their own error format (Open311's <errors> list).
+    """
+    app.extensions.setdefault("error_renderers", {})[prefix] = renderer
 
 
 def render_error(status: int, message: str | None = None, errors: dict | None = None,
                  headers: dict | None = None, extra: dict | None = None):
     """Render one error response, JSON for the API and an HTML page otherwise."""
     phrase = HTTPStatus(status).phrase
+    for prefix, renderer in current_app.extensions.get("error_renderers", {}).items():
+        if request.path.startswith(prefix):
+            return renderer(status, message, errors, dict(headers or {}))
     if wants_json():
         body = {"code": status, "status": phrase}
         if message:

@@ -1,0 +1,444 @@
+"""The OpenAPI contract, checked by schemathesis against the app in-process (WSGI).
+
+Shared by tests/api/test_openapi_contract.py (a bounded run in `make test`) and
+bench/openapi_fuzz.py (the long run). Three parts:
+
+- `seed_city`: a realistic city to fuzz against: Boston's neighborhoods, four departments,
+  categories of every family (one sensitive problem-business category with questions of every
+  datatype, one without an SLA), an account of every role with a bearer token, a year of
+  reports for the hotspot maps, and reports made through the API in every status, with
+  photos, support, followers and a fix confirmation.
+- `CHECKS`: what every response must satisfy: not a 5xx; its status code documented by the
+  operation itself (flask-smorest's catch-all `default` response does not count); a body only
+  where the document describes one; a documented content type; a body valid against the
+  documented schema; the documented required headers present and valid.
+- `run_contract`: every operation of the document, positive and negative data, each case
+  sent with an identity drawn from anonymous, a bad token (as generated) and every role, and
+  with real ids, codes and Boston coordinates mixed into positive cases so that the success
+  paths (and their response schemas) are reached, not only the 404s and 422s. Failures are
+  collected, not raised, so one run reports all of them.
+"""
+
+import io
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from importlib import resources
+import json
+
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from PIL import Image
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.specs.openapi.checks import (content_type_conformance,
+                                               response_headers_conformance,
+                                               response_schema_conformance)
+
+OPENAPI_PATH = "/api/openapi.json"
+API = "/api/v1"
+ROLES = ("resident", "officer", "staff", "moderator", "admin")
+PASSWORD = "correct horse battery staple"
+
+# Points inside Boston (lat, lon): Boston Common, Back Bay, the North End, Dorchester, Roxbury.
+BOSTON_POINTS = ((42.3550, -71.0656), (42.3503, -71.0810), (42.3647, -71.0542),
+                 (42.3016, -71.0676), (42.3152, -71.0914))
+
+QUESTIONS = [
+    {"code": "business_name", "datatype": "string", "required": True, "order": 1,
+     "description": "The name of the business."},
+    {"code": "seen_at", "datatype": "datetime", "required": False, "order": 2,
+     "description": "When did you see it?"},
+    {"code": "people", "datatype": "number", "required": False, "order": 3,
+     "description": "How many people were affected?"},
+    {"code": "problems", "datatype": "multivaluelist", "required": False, "order": 4,
+     "description": "What is wrong?",
+     "values": [{"key": "pests", "name": "Pests"}, {"key": "smell", "name": "Smell"},
+                {"key": "dirty", "name": "Dirty kitchen"}]},
+    {"code": "details", "datatype": "text", "required": False, "order": 5,
+     "description": "Anything else?"},
+    {"code": "note", "datatype": "string", "variable": False, "order": 6,
+     "description": "Inspectors visit within two days."},
+]
+CATEGORIES = [
+    {"code": "street_light_outage", "name": "Street light outage", "family": "lighting",
+     "sla_days": 15, "department": "PWD",
+     "questions": [{"code": "pole_number", "datatype": "string", "required": False,
+                    "order": 1, "description": "Pole number, if you can read it."},
+                   {"code": "light_state", "datatype": "singlevaluelist", "required": False,
+                    "order": 2, "description": "What is the light doing?",
+                    "values": [{"key": "dark", "name": "Completely dark"},
+                               {"key": "flickering", "name": "Flickering"}]}]},
+    {"code": "parks_general_request", "name": "Parks request", "family": "parks",
+     "sla_days": None, "department": "PARK"},
+    {"code": "missing_sign", "name": "Missing sign", "family": "signs", "sla_days": 14,
+     "department": "BTD"},
+    {"code": "other_request", "name": "Something else", "family": "other", "sla_days": 30},
+    {"code": "unsanitary_food", "name": "Unsanitary food business",
+     "family": "problem_business", "sla_days": 2, "department": "ISD", "sensitive": True,
+     "questions": QUESTIONS},
+]
+DEPARTMENTS = [{"code": "PWD", "name": "Public Works", "email": "publicworks@city.example"},
+               {"code": "BTD", "name": "Transportation", "email": None},
+               {"code": "PARK", "name": "Parks and Recreation",
+                "email": "parks@city.example"},
+               {"code": "ISD", "name": "Inspectional Services", "email": "isd@city.example"}]
+GOOD_ANSWERS = {"business_name": "Pat's Diner", "seen_at": "2025-11-05T08:15:30-05:00",
+                "people": 3, "problems": ["pests", "smell"], "details": "Behind the bins."}
+
+
+def jpeg(size=(48, 32), colour=(200, 160, 30)) -> bytes:
+    """Return a small JPEG."""
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, "JPEG")
+    return out.getvalue()
+
+
+# --- the city ---------------------------------------------------------------------------------
+
+@dataclass
+class City:
+    """What seed_city made: ids, keys, codes and credentials to mix into generated cases."""
+
+    reports: dict[str, int]
+    photo_keys: list[str]
+    tokens: dict[str, str]  # role -> bearer token
+    emails: dict[str, str]  # role -> account email (the password is PASSWORD)
+    unsubscribe_tokens: list[str]
+    categories: list[str] = field(default_factory=lambda: [c["code"] for c in CATEGORIES])
+    departments: list[str] = field(default_factory=lambda: [d["code"] for d in DEPARTMENTS]
+                                   + [d["name"] for d in DEPARTMENTS])
+
+    @property
+    def report_ids(self) -> list[int]:
+        return sorted(set(self.reports.values()))
+
+
+def _expect(response, status: int) -> dict:
+    assert response.status_code == status, (response.status_code, response.get_data(True))
+    return response.get_json(silent=True) or {}
+
+
+def seed_city(app, *, history: int = 80, seed: int = 2025) -> City:
+    """Store a realistic city in the app's (empty) database and return what it holds."""
+    import random
+
+    from neighborhood.accounts.services import create_token, create_user
+    from neighborhood.areas.services import area_locator, replace_boundaries
+    from neighborhood.core import transaction
+    from neighborhood.core.db import utcnow
+    from neighborhood.demo.services import upsert_categories
+    from neighborhood.extensions import db
+    from neighborhood.reports.engagement import follow_token
+    from neighborhood.reports.models import Follower
+    from neighborhood.reports.services import Submission, submit_report
+    from neighborhood.routing.services import upsert_departments
+
+    rng = random.Random(seed)
+    data = resources.files("neighborhood.demo") / "data" / "boston-neighborhoods.geojson"
+    features = json.loads(data.read_text(encoding="utf-8"))["features"]
+    tokens, emails = {}, {}
+    with app.app_context():
+        replace_boundaries(features, city_name="Boston")
+        upsert_departments(DEPARTMENTS)
+        upsert_categories(CATEGORIES)
+        for role in ROLES:
+            email = f"{role}@city.example"
+            user = create_user(email, role, department="PWD" if role == "staff" else None,
+                               password=PASSWORD)
+            tokens[role], emails[role] = create_token(user, "contract")[1], email
+        # A year of history for the hotspot maps and their trends: clustered street lights
+        # and parks requests, through the intake service (the API cannot backdate).
+        now, locator, stored = utcnow(), area_locator(), 0
+        while stored < history:
+            lat, lon = rng.choice(BOSTON_POINTS)
+            spread = 0.004 if stored % 3 else 0.02
+            lat, lon = lat + rng.uniform(-spread, spread), lon + rng.uniform(-spread, spread)
+            if not locator.in_city(lon, lat):
+                continue
+            body = {"category": "street_light_outage" if stored % 4 else "parks_general_request",
+                    "description": f"Historic report {stored}.", "lat": lat, "lon": lon}
+            submit_report(Submission(data=body),
+                          now=now - timedelta(days=rng.uniform(1, 360)))
+            stored += 1
+        transaction.commit()
+
+    client = app.test_client()
+    auth = {role: {"Authorization": f"Bearer {token}"} for role, token in tokens.items()}
+    reports: dict[str, int] = {}
+
+    def submit(name, headers=None, **body):
+        lat, lon = BOSTON_POINTS[len(reports) % len(BOSTON_POINTS)]
+        payload = {"category": "street_light_outage", "description": f"The {name} report.",
+                   "lat": lat, "lon": lon, "address": "Tremont St & Boylston St",
+                   "contact": {"email": f"{name}@example.org", "name": "Pat",
+                               "phone": "+1 617 555 0100"}} | body
+        reports[name] = _expect(client.post(f"{API}/reports", json=payload,
+                                            headers=headers or {}), 201)["id"]
+        return reports[name]
+
+    def move(name, role, **body):
+        _expect(client.post(f"{API}/reports/{reports[name]}/transitions", json=body,
+                            headers=auth[role]), 201)
+
+    submit("open", attributes={"pole_number": "C-1234", "light_state": "dark"})
+    submit("twin", lat=42.35501, lon=-71.06561)  # a same-spot incident with "open"
+    photographed = client.post(
+        f"{API}/reports", headers=auth["resident"], content_type="multipart/form-data",
+        data={"category": "missing_sign", "description": "The stop sign is gone.",
+              "lat": "42.3503", "lon": "-71.0810", "contact.email": "sign@example.org",
+              "photos": [(io.BytesIO(jpeg()), "sign.jpg")]})
+    reports["photographed"] = _expect(photographed, 201)["id"]
+    submit("acknowledged", headers=auth["officer"])
+    move("acknowledged", "officer", to="acknowledged")
+    submit("in_progress")
+    move("in_progress", "staff", to="in_progress", note="On it.")
+    submit("resolved")
+    resolved = client.post(
+        f"{API}/reports/{reports['resolved']}/transitions", headers=auth["staff"],
+        content_type="multipart/form-data",
+        data={"to": "resolved", "note": "New lamp.",
+              "photo": (io.BytesIO(jpeg(colour=(30, 160, 30))), "fixed.jpg")})
+    _expect(resolved, 201)
+    _expect(client.post(f"{API}/reports/{reports['resolved']}/confirmation",
+                        json={"device_id": "device-0001"}), 201)
+    submit("duplicate")
+    move("duplicate", "staff", to="closed", reason="duplicate", duplicate_of=reports["open"],
+         note="Same lamp.")
+    submit("spam", category="other_request")
+    move("spam", "moderator", to="closed", reason="spam", note="Spam.")
+    submit("held", category="unsanitary_food", attributes=GOOD_ANSWERS)
+    submit("published", category="unsanitary_food", attributes=GOOD_ANSWERS)
+    move("published", "moderator", to="open")
+    submit("reassigned", category="parks_general_request")
+    _expect(client.post(f"{API}/reports/{reports['reassigned']}/reassign",
+                        json={"department": "BTD", "note": "Not ours."},
+                        headers=auth["admin"]), 201)
+    _expect(client.post(f"{API}/reports/{reports['open']}/support",
+                        json={"device_id": "device-0002"}), 201)
+    _expect(client.post(f"{API}/reports/{reports['open']}/follow",
+                        json={"email": "neighbour@example.org"}), 202)
+    _expect(client.post(f"{API}/reports/{reports['open']}/follow", headers=auth["resident"]),
+            201)
+    with app.app_context():
+        photo_keys = [p["url"].rsplit("/", 1)[1].removesuffix(".jpg")
+                      for name in ("photographed", "resolved")
+                      for p in _detail_photos(client, reports[name], auth["admin"])]
+        followers = db.session.query(Follower).order_by(Follower.id).all()
+        unsubscribe = [follow_token(f, "unsubscribe") for f in followers]
+    return City(reports=reports, photo_keys=photo_keys, tokens=tokens, emails=emails,
+                unsubscribe_tokens=unsubscribe)
+
+
+def _detail_photos(client, report_id: int, headers: dict) -> list[dict]:
+    body = _expect(client.get(f"{API}/reports/{report_id}", headers=headers), 200)
+    photos = list(body["properties"]["photos"])
+    photos += [s["photo"] for s in body["properties"]["timeline"] if s.get("photo")]
+    return photos
+
+
+# --- the checks -------------------------------------------------------------------------------
+
+class UndocumentedStatus(Failure):
+    """The status code is not one the operation documents (its `default` does not count)."""
+
+    kind_title = "Undocumented status code"
+
+
+class UndocumentedBody(Failure):
+    """The response has a body but the document describes none for its status."""
+
+    kind_title = "Undocumented response body"
+
+
+def _responses(case) -> dict:
+    return case.operation.definition.raw.get("responses", {})
+
+
+def documented_status(ctx, response, case):
+    """The operation documents this status code itself, not only through `default`."""
+    documented = {code for code in _responses(case) if code != "default"}
+    if str(response.status_code) not in documented:
+        raise UndocumentedStatus(
+            operation=case.operation.label,
+            message=f"Received: {response.status_code}\nDocumented: "
+                    f"{', '.join(sorted(documented))} (default ignored)")
+    return None
+
+
+def documented_body(ctx, response, case):
+    """A response with a body has a documented content for its status."""
+    documented = _responses(case).get(str(response.status_code), {})
+    if "$ref" in documented:  # "#/components/responses/NAME"
+        documented = case.operation.schema.raw_schema
+        for part in _responses(case)[str(response.status_code)]["$ref"][2:].split("/"):
+            documented = documented[part]
+    if response.content and not documented.get("content"):
+        raise UndocumentedBody(
+            operation=case.operation.label,
+            message=f"{response.status_code} has a body ({response.headers.get('content-type')})"
+                    " but the document describes none")
+    return None
+
+
+CHECKS = [not_a_server_error, documented_status, documented_body, content_type_conformance,
+          response_schema_conformance, response_headers_conformance]
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+def load_schema(app):
+    """Load the app's OpenAPI document through the app itself."""
+    return schemathesis.openapi.from_wsgi(OPENAPI_PATH, app)
+
+
+def has_inputs(operation) -> bool:
+    """Return True when the operation takes something that negative data can break."""
+    return bool(list(operation.iter_parameters()) or operation.body)
+
+
+@dataclass
+class Outcome:
+    """What a run did: cases sent, statuses seen, failures found."""
+
+    cases: int = 0
+    statuses: Counter = field(default_factory=Counter)  # (label, status) -> count
+    failures: dict = field(default_factory=dict)  # (label, failure title, status) -> example
+    failure_counts: Counter = field(default_factory=Counter)
+    operations: set = field(default_factory=set)  # labels with at least one case
+    negative_skipped: set = field(default_factory=set)  # labels with nothing to negate
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        by_status = Counter()
+        for (_, status), n in self.statuses.items():
+            by_status[status] += n
+        lines = [f"cases: {self.cases} over {len(self.operations)} operations in "
+                 f"{self.seconds:.1f} s",
+                 "statuses: " + ", ".join(f"{s}: {n}" for s, n in sorted(by_status.items())),
+                 f"failures: {sum(self.failure_counts.values())}"]
+        for key, n in self.failure_counts.most_common():
+            lines.append(f"  {n} x {key[0]}: {key[1]} ({key[2]})")
+            lines.append("    " + self.failures[key].replace("\n", "\n    "))
+        return "\n".join(lines)
+
+
+Realize = Callable[[object, Callable, "City"], None]
+
+
+def _point(draw):
+    lat, lon = draw(st.sampled_from(BOSTON_POINTS))
+    return lat + draw(st.floats(-0.002, 0.002)), lon + draw(st.floats(-0.002, 0.002))
+
+
+def _realize(case, draw, city: City) -> None:
+    """Mix real ids, codes, credentials and Boston coordinates into a positive case."""
+    path = case.path_parameters
+    if "report_id" in path and draw(st.integers(0, 4)):
+        path["report_id"] = draw(st.sampled_from(city.report_ids))
+    if "key" in path and city.photo_keys and draw(st.booleans()):
+        path["key"] = draw(st.sampled_from(city.photo_keys))
+    query = case.query
+    if query is not None:
+        if "category" in query and draw(st.integers(0, 3)):
+            code = draw(st.sampled_from(city.categories))
+            query["category"] = [code] if isinstance(query["category"], list) else code
+        if "lat" in query and "lon" in query and draw(st.integers(0, 3)):
+            query["lat"], query["lon"] = _point(draw)
+        if "department" in query and draw(st.booleans()):
+            query["department"] = draw(st.sampled_from(city.departments))
+    body = case.body
+    if not isinstance(body, dict):
+        return
+    label = case.operation.label
+    if label == f"POST {API}/reports" and draw(st.integers(0, 3)):
+        code = draw(st.sampled_from(city.categories))
+        body["category"] = code
+        body["lat"], body["lon"] = _point(draw)
+        if code == "unsanitary_food":
+            body["attributes"] = dict(GOOD_ANSWERS)
+        elif "attributes" in body:
+            body["attributes"] = None
+        if "photos" in body:
+            body["photos"] = [jpeg()] if draw(st.booleans()) else []
+        if case.media_type == "multipart/form-data":
+            body["lat"], body["lon"] = str(body["lat"]), str(body["lon"])
+    if "duplicate_of" in body and draw(st.booleans()):
+        body["duplicate_of"] = draw(st.sampled_from(city.report_ids))
+    if label.endswith("/reassign") and draw(st.integers(0, 3)):
+        body["department"] = draw(st.sampled_from(city.departments))
+    if label.endswith("/auth/login") and draw(st.integers(0, 2)):
+        body["email"] = draw(st.sampled_from(sorted(city.emails.values())))
+        if draw(st.integers(0, 2)):
+            body["password"] = PASSWORD
+    if label.startswith("DELETE") and "token" in body and draw(st.booleans()):
+        body["token"] = draw(st.sampled_from(city.unsubscribe_tokens))
+
+
+def _identity(draw, city: City) -> dict | None:
+    """Return the Authorization to send: None keeps the generated one (none, or a bad token)."""
+    role = draw(st.sampled_from((None, "anonymous", *ROLES)))
+    if role is None:
+        return None
+    if role == "anonymous":
+        return {}
+    return {"Authorization": f"Bearer {city.tokens[role]}"}
+
+
+def _describe(case, response, failure: Failure) -> str:
+    body = response.text[:300] if response.content else ""
+    return (f"{failure.title}: {failure.message}\n{case.as_curl_command()}\n"
+            f"-> {response.status_code} {body}")
+
+
+def run_contract(schema, city: City, *, max_examples: int,
+                 modes: Iterable[GenerationMode] = tuple(GenerationMode),
+                 labels: Iterable[str] | None = None,
+                 progress: Callable[[str], None] = lambda line: None) -> Outcome:
+    """Fuzz every operation (or those in `labels`) and return what happened."""
+    outcome = Outcome()
+    started = time.perf_counter()
+    wanted = set(labels) if labels is not None else None
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        if wanted is not None and operation.label not in wanted:
+            continue
+        for mode in modes:
+            if mode.is_negative and not has_inputs(operation):
+                outcome.negative_skipped.add(operation.label)
+                continue
+            _fuzz(operation, mode, city, max_examples, outcome)
+            progress(f"{operation.label} [{mode.value}]: {outcome.cases} cases so far")
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def _fuzz(operation, mode: GenerationMode, city: City, max_examples: int,
+          outcome: Outcome) -> None:
+    @settings(max_examples=max_examples, derandomize=True, database=None, deadline=None,
+              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
+              print_blob=False, report_multiple_bugs=False)
+    @given(case=operation.as_strategy(generation_mode=mode), data=st.data())
+    def fuzz(case, data):
+        if mode.is_positive:
+            _realize(case, data.draw, city)
+        identity = _identity(data.draw, city)
+        if identity is not None:
+            case.headers.pop("Authorization", None)
+        response = case.call(headers=identity or None)
+        outcome.cases += 1
+        outcome.operations.add(operation.label)
+        outcome.statuses[(operation.label, response.status_code)] += 1
+        try:
+            case.validate_response(response, checks=CHECKS, headers=identity or None)
+        except FailureGroup as group:
+            for failure in group.exceptions:
+                key = (operation.label, failure.title, response.status_code)
+                outcome.failure_counts[key] += 1
+                outcome.failures.setdefault(key, _describe(case, response, failure))
+
+    fuzz()
