@@ -108,9 +108,12 @@ def _attributes() -> dict:
     return answers
 
 
-def _request_form() -> services.RequestForm:
+def _require_form() -> None:
     if request.mimetype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
         raise BadParameter("Send the request as application/x-www-form-urlencoded fields.")
+
+
+def _request_form() -> services.RequestForm:
     if not _param("service_code"):
         raise BadParameter("service_code is required.")
     fields = ("description", "lat", "long", "address_string", "address_id", "email",
@@ -149,6 +152,7 @@ def requests_(fmt):
 
 
 def _create(fmt):
+    _require_form()
     key = services.authenticate_key(request.form.get("api_key"))
     created = services.submit_request(_request_form(), key,
                                       locate_address=queries.locate_address,

@@ -62,10 +62,16 @@ class ReportCreateSchema(Schema):
                            "`questions` in /api/v1/categories); public, like the description."})
 
     @pre_load
-    def _fold_form_contact(self, data, **kwargs):
-        """Accept multipart fields contact.email / contact.name / contact.phone."""
-        if hasattr(data, "to_dict"):
+    def _fold_form_fields(self, data, **kwargs):
+        """Accept multipart fields contact.<field> and attributes.<code> (repeated: a list)."""
+        if hasattr(data, "getlist"):
+            answers = {k.split(".", 1)[1]: data.getlist(k) for k in data
+                       if isinstance(k, str) and k.startswith("attributes.")}
             data = data.to_dict()
+            for code, values in answers.items():
+                data.pop(f"attributes.{code}")
+                data.setdefault("attributes", {})[code] = values[0] if len(values) == 1 \
+                    else values
         contact = {k.split(".", 1)[1]: data.pop(k) for k in list(data)
                    if isinstance(k, str) and k.startswith("contact.")}
         if contact:
