@@ -16,6 +16,7 @@ def create_app(config: object | None = None, **overrides) -> Flask:
     from neighborhood.core import db as core_db
     from neighborhood.accounts import auth
     from neighborhood.accounts.views import blp as auth_api
+    from neighborhood.accountability.views import blp as accountability_api
     from neighborhood.core import errors, transaction
     from neighborhood.extensions import api, db, limiter, migrate
     from neighborhood.exports.views import blp as exports_api
@@ -51,7 +52,7 @@ def create_app(config: object | None = None, **overrides) -> Flask:
     api.init_app(app)
 
     for blueprint in (reports_api, workflow_api, routing_api, spatial_api, auth_api,
-                      exports_api, open311_keys_api):
+                      exports_api, open311_keys_api, accountability_api):
         api.register_blueprint(blueprint)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer",
