@@ -8,6 +8,7 @@ import re
 
 from flask import Blueprint, Flask, Response, current_app, request, url_for
 
+from neighborhood.accounts.services import token_digest
 from neighborhood.core.db import utcnow
 from neighborhood.core.errors import DomainError, InvalidInput, NotFound, register_renderer
 from neighborhood.extensions import limiter
@@ -33,9 +34,14 @@ def _tz() -> str:
     return current_app.config["CITY_TIMEZONE"]
 
 
+def _absolute(endpoint: str, **values) -> str:
+    """Return an absolute URL on BASE_URL (never on the Host header a client sent)."""
+    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
 def _links() -> queries.Links:
-    return queries.Links(
-        photo_url=lambda key: url_for("reports_api.photo", key=key, _external=True), tz=_tz())
+    return queries.Links(photo_url=lambda key: _absolute("reports_api.photo", key=key),
+                         tz=_tz())
 
 
 def _param(name: str) -> str | None:
@@ -76,7 +82,7 @@ def discovery(fmt):
         "key_service": config["OPEN311_KEY_SERVICE"],
         "endpoints": [{
             "specification": SPECIFICATION,
-            "url": url_for("open311.root", _external=True).rstrip("/"),
+            "url": _absolute("open311.root").rstrip("/"),
             "changeset": changed,
             "type": config["OPEN311_ENDPOINT_TYPE"],
             "formats": list(MIME_TYPES),
@@ -126,7 +132,7 @@ def _request_form() -> services.RequestForm:
 def _key_or_address() -> str:
     """Count POSTs per api_key (its digest), or per address without one."""
     key = request.form.get("api_key", "").strip()
-    return f"key:{services.token_digest(key)}" if key else f"ip:{request.remote_addr}"
+    return f"key:{token_digest(key)}" if key else f"ip:{request.remote_addr}"
 
 
 @bp.route(f"/requests.{FMT}", methods=["GET", "POST"])

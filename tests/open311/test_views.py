@@ -64,7 +64,7 @@ def test_discovery_names_the_endpoint_its_formats_and_how_to_get_a_key(client, o
         assert response.data.startswith(b'<?xml version="1.0" encoding="utf-8"?>')
         root = ET.fromstring(response.data)
         endpoint = root.find("endpoints/endpoint")
-        assert endpoint.findtext("url") == "http://localhost/open311/v2"
+        assert endpoint.findtext("url") == "http://neighborhood.test/open311/v2"  # BASE_URL
         assert [f.text for f in endpoint.findall("formats/format")] == ["text/xml",
                                                                        "application/json"]
         assert root.findtext("key_service")
@@ -73,6 +73,11 @@ def test_discovery_names_the_endpoint_its_formats_and_how_to_get_a_key(client, o
         assert set(body) == {"changeset", "contact", "key_service", "endpoints"}
         assert body["endpoints"][0]["specification"] == "http://wiki.open311.org/GeoReport_v2"
         assert body["endpoints"][0]["type"] == "production"
+
+
+def test_absolute_urls_use_base_url_not_the_host_header(client, open311_city):
+    response = client.get(f"{BASE}/discovery.json", headers={"Host": "evil.example"})
+    assert response.json["endpoints"][0]["url"] == "http://neighborhood.test/open311/v2"
 
 
 def test_discovery_changeset_moves_when_a_service_changes(app, client, open311_city):
@@ -338,7 +343,7 @@ def test_a_resolved_report_is_closed_with_its_photo_as_media_url(client, open311
                        headers=staff.headers).status_code == 201
     [record] = client.get(f"{BASE}/requests/{report_id}.json").json
     assert record["status"] == "closed" and record["status_notes"] == "New lamp fitted."
-    assert record["media_url"] == f"http://localhost{photo_path}"
+    assert record["media_url"] == f"http://neighborhood.test{photo_path}"  # BASE_URL
     with client.get(record["media_url"]) as photo:
         assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
 
