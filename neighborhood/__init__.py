@@ -20,6 +20,7 @@ def create_app(config: object | None = None, **overrides) -> Flask:
     from neighborhood.core import errors, transaction
     from neighborhood.extensions import api, db, limiter, migrate
     from neighborhood.exports.views import blp as exports_api
+    from neighborhood.maps.views import bp as maps
     from neighborhood.notifications import receivers as notifications
     from neighborhood.open311 import views as open311
     from neighborhood.open311.api import blp as open311_keys_api
@@ -58,6 +59,7 @@ def create_app(config: object | None = None, **overrides) -> Flask:
         "bearerAuth", {"type": "http", "scheme": "bearer",
                        "description": "A token from `flask tokens create EMAIL`."})
     app.register_blueprint(web)
+    app.register_blueprint(maps)
 
     errors.register_error_handlers(app)
     open311.init_app(app)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the system packages Neighborhood needs, when missing: `run` (SpatiaLite, venv) or
-# `test` (also PostgreSQL + PostGIS). As root it installs them; with passwordless sudo it uses
+# `test` (also PostgreSQL + PostGIS and Chromium). As root it installs them; with passwordless sudo it uses
 # sudo; otherwise it stops and prints the exact command to run.
 set -euo pipefail
 need="${1:-run}"
@@ -22,6 +22,8 @@ have_venv || missing+=(python3-venv)
 have_spatialite || missing+=(libsqlite3-mod-spatialite)
 want_postgis=no
 if [ "$need" = test ] && ! have_postgis; then want_postgis=yes; fi
+# Browser tests drive Debian's Chromium through Playwright (which never downloads a browser).
+if [ "$need" = test ] && ! command -v chromium >/dev/null; then missing+=(chromium); fi
 [ ${#missing[@]} -eq 0 ] && [ "$want_postgis" = no ] && exit 0
 
 # The PostGIS package is named after the server's major version (15 on Debian 12, 16 on
