@@ -61,7 +61,7 @@ def reports_per_key() -> dict[int, int]:
 def find_api_key(ref: str) -> ApiKey:
     """Return an api_key by id or name; NotFound otherwise."""
     query = select(ApiKey).where(func.lower(ApiKey.name) == ref.strip().lower())
-    if ref.isdigit():
+    if ref.isascii() and ref.isdigit():
         query = select(ApiKey).where(ApiKey.id == int(ref))
     key = db.session.scalar(query)
     if key is None:

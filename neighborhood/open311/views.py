@@ -57,7 +57,7 @@ def _date(name: str):
 
 def _ids(name: str) -> list[int]:
     values = comma_list(name, _param(name))
-    if not all(v.isdigit() for v in values):
+    if not all(v.isascii() and v.isdigit() for v in values):
         raise BadParameter(f"{name} must be a comma-separated list of request ids.")
     return [int(v) for v in values]
 
@@ -131,7 +131,7 @@ def _request_form() -> services.RequestForm:
 
 def _key_or_address() -> str:
     """Count POSTs per api_key (its digest), or per address without one."""
-    key = request.form.get("api_key", "").strip()
+    key = (request.values.get("api_key") or "").strip()
     return f"key:{token_digest(key)}" if key else f"ip:{request.remote_addr}"
 
 
@@ -159,7 +159,7 @@ def requests_(fmt):
 
 def _create(fmt):
     _require_form()
-    key = services.authenticate_key(request.form.get("api_key"))
+    key = services.authenticate_key(request.values.get("api_key"))  # a form field, or the query
     created = services.submit_request(_request_form(), key,
                                       locate_address=queries.locate_address,
                                       idempotency_key=idempotency_key())
@@ -172,7 +172,8 @@ def _create(fmt):
 @bp.get(f"/requests/<string:request_id>.{FMT}")
 def request_detail(request_id, fmt):
     """Get one request (still inside a list, as the spec says)."""
-    reports = queries.requests_by_id([int(request_id)]) if request_id.isdigit() else []
+    wanted = request_id.isascii() and request_id.isdigit()
+    reports = queries.requests_by_id([int(request_id)]) if wanted else []
     if not reports:
         raise NotFound(f"No request {request_id!r}.")
     return _respond(fmt, "service_requests", queries.request_records(reports, _links()))

@@ -184,6 +184,12 @@ def test_bad_posts_get_the_spec_error_codes_and_store_nothing(app, client, open3
         assert db.session.scalar(select(db.func.count(Report.id))) == 0
 
 
+def test_the_api_key_may_also_come_in_the_query_string(client, open311_city, light_form):
+    key = light_form.pop("api_key")
+    response = client.post(f"{BASE}/requests.json?api_key={key}", data=light_form)
+    assert response.status_code == 201, response.data
+
+
 def test_a_revoked_key_is_refused(app, client, open311_city, light_form, runner):
     assert runner.invoke(args=["open311", "revoke-key", "Test CRM"]).exit_code == 0
     response = post(client, light_form)
@@ -401,6 +407,7 @@ def test_requests_filter_by_dates_service_codes_and_status(app, client, open311_
     ({"start_date": "June"}, "start_date must be a W3C date-time"),
     ({"status": "pending"}, "status must be open or closed"),
     ({"service_request_id": "12,abc"}, "service_request_id must be a comma-separated list"),
+    ({"service_request_id": "\u00b2"}, "service_request_id must be a comma-separated list"),
 ])
 def test_bad_request_filters_get_400_in_the_spec_format(client, open311_city, params, message):
     for fmt in ("json", "xml"):
@@ -446,7 +453,7 @@ def test_hidden_and_pending_reports_never_appear(app, client, open311_city, dumm
 
 
 @pytest.mark.parametrize("path", ["/requests/abc.json", "/requests/99999999999.json",
-                                  "/requests/1.json"])
+                                  "/requests/1.json", "/requests/\u00b2.json"])
 def test_an_unknown_request_is_404(client, open311_city, path):
     response = client.get(BASE + path)
     assert response.status_code == 404 and errors(response)
