@@ -44,10 +44,17 @@ def _links() -> queries.Links:
                          tz=_tz())
 
 
+def _checked(name: str, value: str) -> str:
+    """Refuse control characters (a NUL cannot even reach PostgreSQL); line breaks are text."""
+    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
+        raise BadParameter(f"{name} must not contain control characters.")
+    return value
+
+
 def _param(name: str) -> str | None:
     """Return a parameter's value; an empty one counts as absent, as the spec says."""
     value = request.values.get(name)
-    return value.strip() if value and value.strip() else None
+    return _checked(name, value.strip()) if value and value.strip() else None
 
 
 def _date(name: str):
@@ -99,7 +106,8 @@ def services_list(fmt):
 @bp.get(f"/services/<string:code>.{FMT}")
 def service_definition(code, fmt):
     """Describe a service's extra questions (attributes)."""
-    return _respond(fmt, "service_definition", queries.service_definition(code))
+    return _respond(fmt, "service_definition",
+                    queries.service_definition(_checked("service_code", code)))
 
 
 def _attributes() -> dict:
@@ -108,7 +116,7 @@ def _attributes() -> dict:
     for name in request.form:
         match = ATTRIBUTE_FIELD.match(name)
         if match:
-            values = [v for v in request.form.getlist(name) if v.strip()]
+            values = [_checked(name, v) for v in request.form.getlist(name) if v.strip()]
             answers[match.group(1)] = values if match.group(2) else (values[0] if values
                                                                      else "")
     return answers
@@ -159,7 +167,7 @@ def requests_(fmt):
 
 def _create(fmt):
     _require_form()
-    key = services.authenticate_key(request.values.get("api_key"))  # a form field, or the query
+    key = services.authenticate_key(_param("api_key"))  # a form field, or the query string
     created = services.submit_request(_request_form(), key,
                                       locate_address=queries.locate_address,
                                       idempotency_key=idempotency_key())
@@ -182,7 +190,7 @@ def request_detail(request_id, fmt):
 @bp.get(f"/tokens/<string:token>.{FMT}")
 def token(token, fmt):
     """Resolve a batch service's token to its request id (empty while under review)."""
-    return _respond(fmt, "service_requests", [queries.token_record(token)])
+    return _respond(fmt, "service_requests", [queries.token_record(_checked("token", token))])
 
 
 @bp.get(f"/servicerequestupdates.{FMT}")

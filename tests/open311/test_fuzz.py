@@ -8,7 +8,12 @@ FUZZ = settings(max_examples=60, deadline=None, database=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])
 values = st.one_of(st.text(max_size=40), st.sampled_from([
     "2015-06-01", "2015-06-01T00:00:00Z", "open,closed", "1,2,3", "²", "9" * 30, "",
-    "2015-02-30", "-1", "open,,", "0"]))
+    "2015-02-30", "-1", "open,,", "0", "a\x00b", "\x00"]))
+
+
+def test_path_parameters_with_control_characters_are_refused(client, open311_city):
+    for path in ("/services/a%00b.json", "/tokens/%00.xml", "/requests/%00.json"):
+        assert client.get(BASE + path).status_code in (400, 404)
 
 
 @FUZZ
