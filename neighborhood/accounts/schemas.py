@@ -2,6 +2,8 @@
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from neighborhood.reports.schemas import no_control_chars
+
 
 class LoginSchema(Schema):
     """Password login."""
@@ -9,7 +11,8 @@ class LoginSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    email = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    email = fields.String(required=True, validate=[validate.Length(min=1, max=254),
+                                                   no_control_chars])
     password = fields.String(required=True, validate=validate.Length(min=1, max=1024),
                              load_only=True)
 

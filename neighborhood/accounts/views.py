@@ -6,7 +6,7 @@ from marshmallow import RAISE
 
 from neighborhood.accounts import auth, services
 from neighborhood.accounts.schemas import LoginSchema, MeSchema
-from neighborhood.core.errors import Unauthorized
+from neighborhood.core.errors import Unauthorized, error_response
 from neighborhood.extensions import db
 from neighborhood.routing.models import Department
 
@@ -24,7 +24,11 @@ def _me(user) -> dict:
 class Login(MethodView):
     @blp.arguments(LoginSchema, unknown=RAISE)
     @blp.response(200, MeSchema)
-    @blp.alt_response(401, description="Wrong email or password (the same for both).")
+    @error_response(blp, 400)
+    @error_response(blp, 401, "Wrong email or password (the same for both), or the bearer token "
+                              "sent is not valid.")
+    @error_response(blp, 413)
+    @error_response(blp, 422)
     def post(self, data):
         """Sign in: sets an HttpOnly, SameSite=Lax session cookie."""
         user = services.authenticate(data["email"], data["password"])
@@ -35,6 +39,7 @@ class Login(MethodView):
 @blp.route("/logout", endpoint="logout")
 class Logout(MethodView):
     @blp.response(204)
+    @error_response(blp, 401, "The bearer token sent is not valid.")
     def post(self):
         """Sign out of this browser."""
         auth.end_session()
@@ -43,7 +48,7 @@ class Logout(MethodView):
 @blp.route("/me", endpoint="me")
 class Me(MethodView):
     @blp.response(200, MeSchema)
-    @blp.alt_response(401, description="Not signed in.")
+    @error_response(blp, 401, "Not signed in, or the bearer token sent is not valid.")
     def get(self):
         """Return the signed-in account (session or bearer token)."""
         user = auth.current_account()

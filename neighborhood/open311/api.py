@@ -5,6 +5,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from neighborhood.accounts.auth import current_account, current_actor
+from neighborhood.core.errors import error_response
 from neighborhood.open311 import services
 from neighborhood.open311.schemas import ApiKeyCreatedSchema, ApiKeyCreateSchema, ApiKeySchema
 
@@ -21,8 +22,8 @@ def _row(key, reports: int) -> dict:
 @blp.route("", endpoint="keys")
 class ApiKeys(MethodView):
     @blp.response(200, ApiKeySchema(many=True))
-    @blp.alt_response(401, description="Not signed in.")
-    @blp.alt_response(403, description="Not an admin.")
+    @error_response(blp, 401, "Not signed in, or the bearer token sent is not valid.")
+    @error_response(blp, 403, "Not an admin.")
     def get(self):
         """List api_keys, newest first (never the keys themselves)."""
         counts = services.reports_per_key()
@@ -30,9 +31,12 @@ class ApiKeys(MethodView):
 
     @blp.arguments(ApiKeyCreateSchema, unknown=RAISE)
     @blp.response(201, ApiKeyCreatedSchema)
-    @blp.alt_response(401, description="Not signed in.")
-    @blp.alt_response(403, description="Not an admin.")
-    @blp.alt_response(409, description="A key with this name exists.")
+    @error_response(blp, 400)
+    @error_response(blp, 401, "Not signed in, or the bearer token sent is not valid.")
+    @error_response(blp, 403, "Not an admin.")
+    @error_response(blp, 409, "A key with this name exists.")
+    @error_response(blp, 413)
+    @error_response(blp, 422)
     def post(self, data):
         """Issue an api_key; the key is in this response only."""
         account = current_account()
@@ -44,9 +48,9 @@ class ApiKeys(MethodView):
 @blp.route("/<int:key_id>", endpoint="key")
 class ApiKeyDetail(MethodView):
     @blp.response(200, ApiKeySchema)
-    @blp.alt_response(401, description="Not signed in.")
-    @blp.alt_response(403, description="Not an admin.")
-    @blp.alt_response(404, description="No such api_key.")
+    @error_response(blp, 401, "Not signed in, or the bearer token sent is not valid.")
+    @error_response(blp, 403, "Not an admin.")
+    @error_response(blp, 404, "No such api_key.")
     def delete(self, key_id):
         """Revoke an api_key: its POSTs get 403 from now on."""
         key = services.revoke_api_key(str(key_id), actor=current_actor())

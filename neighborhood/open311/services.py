@@ -13,7 +13,7 @@ from neighborhood.core.db import utcnow
 from neighborhood.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from neighborhood.extensions import db
 from neighborhood.open311.models import ApiKey, RequestToken
-from neighborhood.reports.models import Category, Report
+from neighborhood.reports.models import MAX_ID, Category, Report
 from neighborhood.reports.schemas import ReportCreateSchema
 from neighborhood.reports.services import Submission, submit_report
 
@@ -62,6 +62,8 @@ def find_api_key(ref: str) -> ApiKey:
     """Return an api_key by id or name; NotFound otherwise."""
     query = select(ApiKey).where(func.lower(ApiKey.name) == ref.strip().lower())
     if ref.isascii() and ref.isdigit():
+        if int(ref) > MAX_ID:  # no key has it, and PostgreSQL's INTEGER cannot hold it
+            raise NotFound(f"No api_key {ref!r}.")
         query = select(ApiKey).where(ApiKey.id == int(ref))
     key = db.session.scalar(query)
     if key is None:

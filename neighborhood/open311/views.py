@@ -17,7 +17,7 @@ from neighborhood.open311.formats import (CONTENT_TYPES, MIME_TYPES, errors_payl
                                           w3_datetime)
 from neighborhood.open311.mapping import (REQUEST_STATUSES, BadParameter, comma_list,
                                           date_window, parse_w3)
-from neighborhood.reports.views import _idempotency_key as idempotency_key
+from neighborhood.reports.views import idempotency_key
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 FMT = "<any(xml, json):fmt>"

@@ -13,7 +13,7 @@ from neighborhood.core import signals
 from neighborhood.core.db import utcnow
 from neighborhood.core.errors import Conflict, InvalidInput, NotFound
 from neighborhood.extensions import db
-from neighborhood.reports.models import Follower, Report, Support
+from neighborhood.reports.models import MAX_ID, Follower, Report, Support
 from neighborhood.reports.queries import get_public_report
 from neighborhood.workflow.states import OPEN_STATUSES
 
@@ -165,6 +165,8 @@ def unfollow_by_token(token: str) -> int:
 
 def unfollow_report(report_id: int, account_email: str) -> bool:
     """Stop a signed-in caller following a report; return whether they were following."""
+    if report_id > MAX_ID:  # no report has it, and PostgreSQL's INTEGER cannot hold it
+        return False
     result = db.session.execute(delete(Follower).where(
         Follower.report_id == report_id, Follower.email == account_email.lower()))
     return result.rowcount > 0

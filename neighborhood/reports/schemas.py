@@ -1,6 +1,7 @@
 """Marshmallow schemas of the reports API: what comes in, what goes out (never the contact)."""
 
 import math
+from datetime import datetime
 
 from marshmallow import (RAISE, Schema, ValidationError, fields, pre_load, validate,
                          validates_schema)
@@ -11,9 +12,17 @@ from neighborhood.reports.questions import Question, parse_questions
 from neighborhood.workflow.states import Family, Status
 
 
-def _no_control_chars(value: str) -> None:
+def no_control_chars(value: str) -> None:
+    """Refuse control characters (PostgreSQL cannot even compare a text with NUL in it)."""
     if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
         raise ValidationError("Must not contain control characters.")
+
+
+def plausible_date(value: datetime) -> None:
+    """Refuse dates outside the years 1900-2999: no report is older, and near datetime's own
+    limits (years 1 and 9999) moving a date to UTC, or back by a hotspot window, overflows."""
+    if not 1900 <= value.year <= 2999:
+        raise ValidationError("Must be between the years 1900 and 2999.")
 
 
 class Text(fields.String):
@@ -21,7 +30,7 @@ class Text(fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs).strip()
-        _no_control_chars(value)
+        no_control_chars(value)
         return value
 
 
@@ -215,7 +224,8 @@ class NearbyQuerySchema(Schema):
 
     lat = fields.Float(required=True, validate=validate.Range(-90, 90))
     lon = fields.Float(required=True, validate=validate.Range(-180, 180))
-    category = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    category = fields.String(required=True, validate=[validate.Length(min=1, max=64),
+                                                      no_control_chars])
     radius = fields.Float(validate=validate.Range(1, 500), metadata={
         "description": "Metres; default 50, at most 500."})
     limit = fields.Integer(validate=validate.Range(1, 50), load_default=10)
@@ -301,12 +311,14 @@ class ReportQuerySchema(Schema):
 
     bbox = BBoxField(metadata={"description": "minLon,minLat,maxLon,maxLat", "example":
                                "-71.07,42.35,-71.05,42.36"})
-    category = fields.List(fields.String(validate=validate.Length(max=64)),
+    category = fields.List(fields.String(validate=[validate.Length(max=64), no_control_chars]),
                            metadata={"description": "Category codes (repeat the parameter)."})
     family = fields.List(fields.String(validate=validate.OneOf([f.value for f in Family])))
     status = fields.List(fields.String(validate=validate.OneOf([s.value for s in Status])))
-    created_from = fields.DateTime(metadata={"description": "ISO 8601; inclusive."})
-    created_to = fields.DateTime(metadata={"description": "ISO 8601; exclusive."})
+    created_from = fields.DateTime(validate=plausible_date, metadata={
+        "description": "ISO 8601; inclusive; years 1900-2999."})
+    created_to = fields.DateTime(validate=plausible_date, metadata={
+        "description": "ISO 8601; exclusive; years 1900-2999."})
     cursor = fields.String(validate=validate.Length(max=64))
     limit = fields.Integer(validate=validate.Range(1, 1000), load_default=100)
 

@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE, ValidationError
 
 from neighborhood.accounts.auth import current_account, current_actor
-from neighborhood.core.errors import InvalidInput, NotFound, Unauthorized
+from neighborhood.core.errors import InvalidInput, NotFound, Unauthorized, error_response
 from neighborhood.reports import engagement, queries
 from neighborhood.reports.schemas import (CategorySchema, DeviceSchema, FollowOutSchema,
                                           FollowSchema, NearbyCollectionSchema,
@@ -29,6 +29,16 @@ IDEMPOTENCY_HEADER = {
                    "returns the original report, the same key with another body gets 422.",
     "schema": {"type": "string", "maxLength": 255},
 }
+CREATED_HEADERS = {
+    "Location": {"description": "The new report's URL.", "required": True,
+                 "schema": {"type": "string"}},
+    "Idempotent-Replayed": {"description": "`true` when this is the report an earlier "
+                                           "request with the same Idempotency-Key made.",
+                            "schema": {"type": "string", "enum": ["true"]}},
+}
+PHOTO_KEY = {"in": "path", "name": "key", "required": True,
+             "description": "The photo's key, from a report's `photos[].url`.",
+             "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"}}
 
 
 def photo_url(key: str) -> str:
@@ -40,7 +50,8 @@ def _feature(report):
     return queries.report_feature(report, photo_url)
 
 
-def _idempotency_key() -> str | None:
+def idempotency_key() -> str | None:
+    """Return the request's Idempotency-Key header, unquoted; 422 if it is not a usable key."""
     raw = request.headers.get("Idempotency-Key")
     if raw is None:
         return None
@@ -57,6 +68,9 @@ def read_body(schema, file_field: str | None = None) -> tuple[dict, list[Upload]
     """Parse a JSON or multipart body with a schema; return data, uploads and location."""
     if request.mimetype == "multipart/form-data" and file_field:
         location, raw = "form", request.form
+        if None in request.form or None in request.files:  # a part without a name
+            raise InvalidInput("Every form part needs a name.", {"form": {"_schema": [
+                "Every part needs Content-Disposition: form-data; name=\"...\"."]}})
         files = [f for f in request.files.getlist(file_field) if f.filename or f.content_length]
         unexpected = set(request.files) - {file_field}
         if unexpected:
@@ -89,13 +103,14 @@ def read_optional_json(schema) -> dict:
 def _read_submission() -> Submission:
     """Parse the request body: JSON, or multipart form fields plus photo files."""
     data, uploads, location = read_body(ReportCreateSchema, "photos")
-    return Submission(data=data, uploads=uploads, idempotency_key=_idempotency_key(),
+    return Submission(data=data, uploads=uploads, idempotency_key=idempotency_key(),
                       location=location)
 
 
 @blp.route("/categories", endpoint="categories")
 class Categories(MethodView):
     @blp.response(200, CategorySchema(many=True))
+    @error_response(blp, 401)
     def get(self):
         """List the categories a report can have."""
         return queries.list_categories()
@@ -105,6 +120,8 @@ class Categories(MethodView):
 class Reports(MethodView):
     @blp.arguments(ReportQuerySchema, location="query", as_kwargs=True, unknown=RAISE)
     @blp.response(200, ReportCollectionSchema)
+    @error_response(blp, 401)
+    @error_response(blp, 422, "Invalid or unknown query parameters.")
     def get(self, limit, cursor=None, bbox=None, category=(), family=(), status=(),
             created_from=None, created_to=None):
         """List public reports as GeoJSON, newest first, filtered and paged by cursor."""
@@ -120,8 +137,10 @@ class Reports(MethodView):
         "content": {"application/json": {"schema": ReportCreateSchema},
                     "multipart/form-data": {"schema": ReportMultipartSchema}},
     })
-    @blp.response(201, ReportFeatureSchema)
-    @blp.alt_response(422, description="Invalid fields; nothing was stored.")
+    @blp.response(201, ReportFeatureSchema, headers=CREATED_HEADERS)
+    @error_response(blp, 401)
+    @error_response(blp, 413)
+    @error_response(blp, 422)
     def post(self):
         """Submit a report (JSON, or multipart with up to 3 photos)."""
         account = current_account()
@@ -136,7 +155,8 @@ class Reports(MethodView):
 @blp.route("/reports/<int:report_id>", endpoint="report")
 class ReportDetail(MethodView):
     @blp.response(200, ReportDetailSchema)
-    @blp.alt_response(404, description="No such public report.")
+    @error_response(blp, 401)
+    @error_response(blp, 404, "No such report, or held for review and not yours to see.")
     def get(self, report_id):
         """Get one report with its department and timeline (contact only for its staff)."""
         return report_detail(report_id, current_actor(), photo_url)
@@ -146,6 +166,8 @@ class ReportDetail(MethodView):
 class Nearby(MethodView):
     @blp.arguments(NearbyQuerySchema, location="query", as_kwargs=True, unknown=RAISE)
     @blp.response(200, NearbyCollectionSchema)
+    @error_response(blp, 401)
+    @error_response(blp, 422, "Invalid or unknown query parameters.")
     def get(self, lat, lon, category, limit, radius=None):
         """List open reports of a category near a point, nearest first ("is it one of these?")."""
         radius = radius or current_app.config["NEARBY_RADIUS_M"]
@@ -170,7 +192,11 @@ class SupportReport(MethodView):
         "application/json": {"schema": DeviceSchema}}})
     @blp.response(201, SupportOutSchema, description="Support added.")
     @blp.alt_response(200, schema=SupportOutSchema, description="Already supported.")
-    @blp.alt_response(409, description="The report is resolved or closed.")
+    @error_response(blp, 401)
+    @error_response(blp, 404, "No such public report.")
+    @error_response(blp, 409, "The report is resolved or closed.")
+    @error_response(blp, 413)
+    @error_response(blp, 422, "Invalid fields, or no device_id from an anonymous caller.")
     def post(self, report_id):
         """Say "me too" to an open report (once per account or device)."""
         data = read_optional_json(DeviceSchema)
@@ -189,6 +215,10 @@ class FollowReport(MethodView):
     @blp.alt_response(202, schema=FollowOutSchema,
                       description="A confirmation email was sent (double opt-in).")
     @blp.alt_response(200, schema=FollowOutSchema, description="Already following.")
+    @error_response(blp, 401)
+    @error_response(blp, 404, "No such public report.")
+    @error_response(blp, 413)
+    @error_response(blp, 422, "Invalid fields, or no email from an anonymous caller.")
     def post(self, report_id):
         """Follow a report by email: signed in at once, anyone else after confirming."""
         data = read_optional_json(FollowSchema)
@@ -203,7 +233,11 @@ class FollowReport(MethodView):
     @blp.doc(requestBody={"required": False, "content": {
         "application/json": {"schema": UnfollowSchema}}})
     @blp.response(204)
-    @blp.alt_response(404, description="Not following this report.")
+    @error_response(blp, 401, "Neither signed in nor an unsubscribe token, or the bearer token "
+                              "sent is not valid.")
+    @error_response(blp, 404, "Not following this report, or the token is for another one.")
+    @error_response(blp, 413)
+    @error_response(blp, 422, "Invalid fields, or the unsubscribe token is not valid.")
     def delete(self, report_id):
         """Stop following: signed in, or with the token of an unsubscribe link."""
         data = read_optional_json(UnfollowSchema)
@@ -220,9 +254,11 @@ class FollowReport(MethodView):
 
 
 @blp.route("/photos/<string:key>.jpg")
-@blp.doc(responses={"200": {"description": "The re-encoded JPEG.", "content": {
-    "image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}})
-@blp.alt_response(404, description="No such photo, or its report is not public.")
+@blp.doc(parameters=[PHOTO_KEY], responses={"200": {
+    "description": "The re-encoded JPEG.",
+    "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}})
+@error_response(blp, 401)
+@error_response(blp, 404, "No such photo, or its report is not visible to you.")
 def photo(key):
     """Get a report photo (re-encoded, with no EXIF or GPS data)."""
     if not key.isalnum() or len(key) > 64:

@@ -2,7 +2,8 @@
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from neighborhood.reports.schemas import BBoxField, PointSchema
+from neighborhood.reports.schemas import (BBoxField, PointSchema, no_control_chars,
+                                          plausible_date)
 from neighborhood.spatial.services import CELL_MODES, RESOLUTIONS, STEP_UNITS
 from neighborhood.workflow.states import Family
 
@@ -13,13 +14,13 @@ class HotspotQuerySchema(Schema):
     class Meta:
         unknown = RAISE
 
-    category = fields.String(validate=validate.Length(min=1, max=64))
+    category = fields.String(validate=[validate.Length(min=1, max=64), no_control_chars])
     family = fields.String(validate=validate.OneOf([f.value for f in Family]))
     days = fields.Integer(validate=validate.Range(7, 3660), load_default=365, metadata={
         "description": "Window length in days, ending at `end`."})
-    end = fields.DateTime(metadata={"description": "Window end (ISO 8601, exclusive); "
-                                                   "default: just after the newest matching "
-                                                   "report, i.e. the last `days` of data."})
+    end = fields.DateTime(validate=plausible_date, metadata={
+        "description": "Window end (ISO 8601, exclusive; years 1900-2999); default: just after "
+                       "the newest matching report, i.e. the last `days` of data."})
     resolution = fields.Integer(validate=validate.OneOf(RESOLUTIONS), load_default=9,
                                 metadata={"description": "H3 resolution: 9 (blocks, ~0.1 km²) "
                                                          "or 8 (neighbourhoods, ~0.7 km²)."})
@@ -99,7 +100,8 @@ class IncidentQuerySchema(Schema):
     class Meta:
         unknown = RAISE
 
-    category = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    category = fields.String(required=True, validate=[validate.Length(min=1, max=64),
+                                                      no_control_chars])
     bbox = BBoxField(metadata={"description": "minLon,minLat,maxLon,maxLat"})
     radius = fields.Float(validate=validate.Range(5, 200), load_default=30.0,
                           metadata={"description": "Metres (default 30)."})

@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from neighborhood.core.errors import InvalidInput
+from neighborhood.core.errors import InvalidInput, error_response
 from neighborhood.spatial import services
 from neighborhood.spatial.hotspots import NotEnoughData
 from neighborhood.extensions import db
@@ -29,8 +29,9 @@ def _hexagon(cell: str) -> dict:
 class Hotspots(MethodView):
     @blp.arguments(HotspotQuerySchema, location="query", unknown=RAISE)
     @blp.response(200, HotspotCollectionSchema)
-    @blp.alt_response(422, description="Invalid parameters, or not enough data for a test "
-                                       "(the message says why).")
+    @error_response(blp, 401)
+    @error_response(blp, 422, "Invalid parameters, or not enough data for a test (the message "
+                              "says why).")
     def get(self, args):
         """Gi* hotspots on H3 hexagons (and emerging trends with trend=true)."""
         city_tz = current_app.config["CITY_TIMEZONE"]
@@ -51,6 +52,8 @@ class Hotspots(MethodView):
 class Incidents(MethodView):
     @blp.arguments(IncidentQuerySchema, location="query", unknown=RAISE)
     @blp.response(200, IncidentCollectionSchema)
+    @error_response(blp, 401)
+    @error_response(blp, 422, "Invalid or unknown query parameters.")
     def get(self, args):
         """Groups of open reports of one category about the same spot (within `radius` m)."""
         groups = incident_groups(

@@ -4,7 +4,7 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from neighborhood.reports.models import MAX_ID
 from neighborhood.reports.schemas import (ContactOutSchema, ReportFeatureSchema,
-                                          ReportPropertiesSchema, Text)
+                                          ReportPropertiesSchema, Text, no_control_chars)
 from neighborhood.workflow.states import CloseReason, Status
 
 NOTE_MAX = 4000
@@ -67,7 +67,7 @@ class QueueQuerySchema(Schema):
     class Meta:
         unknown = RAISE
 
-    department = fields.String(validate=validate.Length(max=200), metadata={
+    department = fields.String(validate=[validate.Length(max=200), no_control_chars], metadata={
         "description": "Moderators and admins: a department code or name (default: all). "
                        "Staff always see their own department."})
     status = fields.List(fields.String(validate=validate.OneOf([s.value for s in Status])),

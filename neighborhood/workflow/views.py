@@ -6,7 +6,7 @@ from marshmallow import RAISE
 
 from neighborhood.accounts.auth import current_actor
 from neighborhood.core.db import utcnow
-from neighborhood.core.errors import InvalidInput
+from neighborhood.core.errors import InvalidInput, error_response
 from neighborhood.reports.schemas import DeviceSchema
 from neighborhood.reports.views import photo_url, read_body, read_optional_json
 from neighborhood.workflow import queries, services
@@ -29,12 +29,14 @@ class Transitions(MethodView):
         "application/json": {"schema": TransitionSchema},
         "multipart/form-data": {"schema": TransitionMultipartSchema}}})
     @blp.response(201, StepOutSchema)
-    @blp.alt_response(401, description="Needs an account (a session or bearer token).")
-    @blp.alt_response(403, description="Your role may not make this move on this report.")
-    @blp.alt_response(404, description="No such report (or not visible to you).")
-    @blp.alt_response(409, description="Illegal from the current status; `allowed` lists the "
-                                       "statuses you may move it to.")
-    @blp.alt_response(422, description="A required note, reason or original is missing.")
+    @error_response(blp, 401)
+    @error_response(blp, 403, "Your role may not make this move on this report.")
+    @error_response(blp, 404, "No such report (or not visible to you).")
+    @error_response(blp, 409, "Illegal from the current status; `allowed` lists the statuses "
+                              "you may move it to.")
+    @error_response(blp, 413)
+    @error_response(blp, 422, "Invalid fields, or a required note, reason or original is "
+                              "missing.")
     def post(self, report_id):
         """Move a report to another status (acknowledge, start, resolve, close, reopen, ...)."""
         data, uploads, location = read_body(TransitionSchema, "photo")
@@ -52,9 +54,14 @@ class Transitions(MethodView):
 class Reassign(MethodView):
     @blp.arguments(ReassignSchema, unknown=RAISE)
     @blp.response(201, StepOutSchema)
-    @blp.alt_response(401, description="Needs an account.")
-    @blp.alt_response(403, description="Only the routed department's staff, moderators, admins.")
-    @blp.alt_response(404, description="No such report, or no such department.")
+    @error_response(blp, 400)
+    @error_response(blp, 401)
+    @error_response(blp, 403, "Only the routed department's staff, moderators, admins.")
+    @error_response(blp, 404, "No such report (or not visible to you), or no such department.")
+    @error_response(blp, 409, "The report is closed; `allowed` lists the statuses you may move "
+                              "it to.")
+    @error_response(blp, 413)
+    @error_response(blp, 422, "Invalid fields, or the report is already with that department.")
     def post(self, data, report_id):
         """Route a report to another department (a timeline step)."""
         step = services.reassign_report(report_id, current_actor(), data["department"],
@@ -68,7 +75,13 @@ class ConfirmFixed(MethodView):
         "application/json": {"schema": DeviceSchema}}})
     @blp.response(201, ConfirmOutSchema, description="Confirmation recorded.")
     @blp.alt_response(200, schema=ConfirmOutSchema, description="Already confirmed.")
-    @blp.alt_response(409, description="Not resolved, or resolved more than 30 days ago.")
+    @error_response(blp, 401)
+    @error_response(blp, 403, "The department that resolved the report cannot confirm its own "
+                              "fix.")
+    @error_response(blp, 404, "No such report (or not visible to you).")
+    @error_response(blp, 409, "Not resolved, or resolved more than 30 days ago.")
+    @error_response(blp, 413)
+    @error_response(blp, 422, "Invalid fields, or no device_id from an anonymous caller.")
     def post(self, report_id):
         """Confirm that a resolved report is really fixed (once per account or device)."""
         data = read_optional_json(DeviceSchema)
@@ -82,8 +95,11 @@ class ConfirmFixed(MethodView):
 class Queue(MethodView):
     @blp.arguments(QueueQuerySchema, location="query", as_kwargs=True, unknown=RAISE)
     @blp.response(200, QueueSchema)
-    @blp.alt_response(401, description="Needs an account.")
-    @blp.alt_response(403, description="Not department staff, a moderator or an admin.")
+    @error_response(blp, 401)
+    @error_response(blp, 403, "Not department staff, a moderator or an admin; or staff asking "
+                              "for another department.")
+    @error_response(blp, 404, "No such department.")
+    @error_response(blp, 422, "Invalid or unknown query parameters.")
     def get(self, limit, offset, department=None, status=(), overdue=None):
         """List a department's open reports, oldest due first, with the reporter's contact."""
         now = utcnow()

@@ -6,8 +6,8 @@ bench/openapi_fuzz.py (the long run). Three parts:
 - `seed_city`: a realistic city to fuzz against: Boston's neighborhoods, four departments,
   categories of every family (one sensitive problem-business category with questions of every
   datatype, one without an SLA), an account of every role with a bearer token, a year of
-  reports for the hotspot maps, and reports made through the API in every status, with
-  photos, support, followers and a fix confirmation.
+  reports for the hotspot maps, reports made through the API in every status, with photos,
+  support, followers and a fix confirmation, and two Open311 api_keys.
 - `CHECKS`: what every response must satisfy: not a 5xx; its status code documented by the
   operation itself (flask-smorest's catch-all `default` response does not count); a body only
   where the document describes one; a documented content type; a body valid against the
@@ -19,17 +19,21 @@ bench/openapi_fuzz.py (the long run). Three parts:
   collected, not raised, so one run reports all of them.
 """
 
+import contextlib
 import io
+import json
+import random
+import shutil
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from importlib import resources
-import json
 
 import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, configuration, given, seed, settings
 from hypothesis import strategies as st
 from PIL import Image
 from schemathesis import GenerationMode
@@ -38,6 +42,8 @@ from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.specs.openapi.checks import (content_type_conformance,
                                                response_headers_conformance,
                                                response_schema_conformance)
+
+from neighborhood.workflow.states import transitions_from
 
 OPENAPI_PATH = "/api/openapi.json"
 API = "/api/v1"
@@ -108,7 +114,9 @@ class City:
     photo_keys: list[str]
     tokens: dict[str, str]  # role -> bearer token
     emails: dict[str, str]  # role -> account email (the password is PASSWORD)
-    unsubscribe_tokens: list[str]
+    unsubscribe_tokens: list[str]  # of the followers the seed made
+    api_key_ids: list[int] = field(default_factory=list)  # Open311 api_keys
+    status_of: Callable[[int], str | None] = lambda report_id: None  # the current status
     categories: list[str] = field(default_factory=lambda: [c["code"] for c in CATEGORIES])
     departments: list[str] = field(default_factory=lambda: [d["code"] for d in DEPARTMENTS]
                                    + [d["name"] for d in DEPARTMENTS])
@@ -123,10 +131,8 @@ def _expect(response, status: int) -> dict:
     return response.get_json(silent=True) or {}
 
 
-def seed_city(app, *, history: int = 80, seed: int = 2025) -> City:
+def seed_city(app, *, history: int = 80, random_seed: int = 2025) -> City:
     """Store a realistic city in the app's (empty) database and return what it holds."""
-    import random
-
     from neighborhood.accounts.services import create_token, create_user
     from neighborhood.areas.services import area_locator, replace_boundaries
     from neighborhood.core import transaction
@@ -134,11 +140,11 @@ def seed_city(app, *, history: int = 80, seed: int = 2025) -> City:
     from neighborhood.demo.services import upsert_categories
     from neighborhood.extensions import db
     from neighborhood.reports.engagement import follow_token
-    from neighborhood.reports.models import Follower
+    from neighborhood.reports.models import MAX_ID, Follower, Report
     from neighborhood.reports.services import Submission, submit_report
     from neighborhood.routing.services import upsert_departments
 
-    rng = random.Random(seed)
+    rng = random.Random(random_seed)
     data = resources.files("neighborhood.demo") / "data" / "boston-neighborhoods.geojson"
     features = json.loads(data.read_text(encoding="utf-8"))["features"]
     tokens, emails = {}, {}
@@ -204,6 +210,9 @@ def seed_city(app, *, history: int = 80, seed: int = 2025) -> City:
         data={"to": "resolved", "note": "New lamp.",
               "photo": (io.BytesIO(jpeg(colour=(30, 160, 30))), "fixed.jpg")})
     _expect(resolved, 201)
+    for name in ("resolved_again", "resolved_too"):  # the fuzzing may reopen some
+        submit(name)
+        move(name, "admin", to="resolved", note="Fixed.")
     _expect(client.post(f"{API}/reports/{reports['resolved']}/confirmation",
                         json={"device_id": "device-0001"}), 201)
     submit("duplicate")
@@ -224,14 +233,25 @@ def seed_city(app, *, history: int = 80, seed: int = 2025) -> City:
                         json={"email": "neighbour@example.org"}), 202)
     _expect(client.post(f"{API}/reports/{reports['open']}/follow", headers=auth["resident"]),
             201)
+    api_key_ids = [_expect(client.post(f"{API}/open311/keys", json={"name": name},
+                                       headers=auth["admin"]), 201)["id"]
+                   for name in ("311 app", "CRM bridge")]
     with app.app_context():
         photo_keys = [p["url"].rsplit("/", 1)[1].removesuffix(".jpg")
                       for name in ("photographed", "resolved")
                       for p in _detail_photos(client, reports[name], auth["admin"])]
         followers = db.session.query(Follower).order_by(Follower.id).all()
         unsubscribe = [follow_token(f, "unsubscribe") for f in followers]
+
+    def status_of(report_id: int) -> str | None:
+        if not 0 < report_id <= MAX_ID:  # a generated id no report can have
+            return None
+        with app.app_context():
+            report = db.session.get(Report, report_id)
+            return report.status if report else None
+
     return City(reports=reports, photo_keys=photo_keys, tokens=tokens, emails=emails,
-                unsubscribe_tokens=unsubscribe)
+                unsubscribe_tokens=unsubscribe, api_key_ids=api_key_ids, status_of=status_of)
 
 
 def _detail_photos(client, report_id: int, headers: dict) -> list[dict]:
@@ -267,7 +287,6 @@ def documented_status(ctx, response, case):
             operation=case.operation.label,
             message=f"Received: {response.status_code}\nDocumented: "
                     f"{', '.join(sorted(documented))} (default ignored)")
-    return None
 
 
 def documented_body(ctx, response, case):
@@ -282,7 +301,6 @@ def documented_body(ctx, response, case):
             operation=case.operation.label,
             message=f"{response.status_code} has a body ({response.headers.get('content-type')})"
                     " but the document describes none")
-    return None
 
 
 CHECKS = [not_a_server_error, documented_status, documented_body, content_type_conformance,
@@ -317,8 +335,8 @@ class Outcome:
         by_status = Counter()
         for (_, status), n in self.statuses.items():
             by_status[status] += n
-        lines = [f"cases: {self.cases} over {len(self.operations)} operations in "
-                 f"{self.seconds:.1f} s",
+        lines = [(f"cases: {self.cases} over {len(self.operations)} operations in "
+                  f"{self.seconds:.1f} s"),
                  "statuses: " + ", ".join(f"{s}: {n}" for s, n in sorted(by_status.items())),
                  f"failures: {sum(self.failure_counts.values())}"]
         for key, n in self.failure_counts.most_common():
@@ -327,21 +345,26 @@ class Outcome:
         return "\n".join(lines)
 
 
-Realize = Callable[[object, Callable, "City"], None]
-
-
 def _point(draw):
     lat, lon = draw(st.sampled_from(BOSTON_POINTS))
     return lat + draw(st.floats(-0.002, 0.002)), lon + draw(st.floats(-0.002, 0.002))
 
 
-def _realize(case, draw, city: City) -> None:
-    """Mix real ids, codes, credentials and Boston coordinates into a positive case."""
+def _realize(case, draw, city: City) -> dict | None:
+    """Mix real ids, codes, credentials and Boston coordinates into a positive case.
+
+    Return the Authorization to send when the case only makes sense as someone (else None).
+    """
     path = case.path_parameters
+    label = case.operation.label
     if "report_id" in path and draw(st.integers(0, 4)):
-        path["report_id"] = draw(st.sampled_from(city.report_ids))
+        resolved = [i for name, i in city.reports.items() if name.startswith("resolved")]
+        fitting = resolved if label.endswith("/confirmation") else city.report_ids
+        path["report_id"] = draw(st.sampled_from(fitting))
     if "key" in path and city.photo_keys and draw(st.booleans()):
         path["key"] = draw(st.sampled_from(city.photo_keys))
+    if "key_id" in path and city.api_key_ids and draw(st.integers(0, 3)):
+        path["key_id"] = draw(st.sampled_from(city.api_key_ids))
     query = case.query
     if query is not None:
         if "category" in query and draw(st.integers(0, 3)):
@@ -353,8 +376,7 @@ def _realize(case, draw, city: City) -> None:
             query["department"] = draw(st.sampled_from(city.departments))
     body = case.body
     if not isinstance(body, dict):
-        return
-    label = case.operation.label
+        return None
     if label == f"POST {API}/reports" and draw(st.integers(0, 3)):
         code = draw(st.sampled_from(city.categories))
         body["category"] = code
@@ -367,8 +389,22 @@ def _realize(case, draw, city: City) -> None:
             body["photos"] = [jpeg()] if draw(st.booleans()) else []
         if case.media_type == "multipart/form-data":
             body["lat"], body["lon"] = str(body["lat"]), str(body["lon"])
-    if "duplicate_of" in body and draw(st.booleans()):
+    if label.endswith("/transitions") and draw(st.booleans()):
+        # A move the lifecycle allows from the report's current status, with what it needs,
+        # made by an admin (who may make every move).
+        status = city.status_of(path["report_id"])
+        targets = sorted(t.target.value for t in transitions_from(status)) if status else []
+        to = draw(st.sampled_from(targets or ["open"]))
+        reason = draw(st.sampled_from(("not_city_responsibility", "cannot_reproduce", "spam")))
+        move = {"to": to, "note": "Checked on site.", "reason": reason if to == "closed" else None}
+        body.clear()
+        body.update({k: v for k, v in move.items()
+                     if v is not None or case.media_type == "application/json"})
+        return {"Authorization": f"Bearer {city.tokens['admin']}"}
+    if "duplicate_of" in body and body["duplicate_of"] is not None and draw(st.booleans()):
         body["duplicate_of"] = draw(st.sampled_from(city.report_ids))
+    if label.endswith(("/support", "/confirmation")) and draw(st.booleans()):
+        body["device_id"] = f"device-{draw(st.integers(0, 9)):04d}"
     if label.endswith("/reassign") and draw(st.integers(0, 3)):
         body["department"] = draw(st.sampled_from(city.departments))
     if label.endswith("/auth/login") and draw(st.integers(0, 2)):
@@ -377,15 +413,21 @@ def _realize(case, draw, city: City) -> None:
             body["password"] = PASSWORD
     if label.startswith("DELETE") and "token" in body and draw(st.booleans()):
         body["token"] = draw(st.sampled_from(city.unsubscribe_tokens))
+    return None
+
+
+BAD_TOKENS = ("Bearer nbh_revoked-or-never-issued", "Bearer ", "Basic dXNlcjpwYXNz")
 
 
 def _identity(draw, city: City) -> dict | None:
-    """Return the Authorization to send: None keeps the generated one (none, or a bad token)."""
-    role = draw(st.sampled_from((None, "anonymous", *ROLES)))
+    """Return the Authorization to send: None keeps whatever the case has (usually none)."""
+    role = draw(st.sampled_from((None, "anonymous", "bad token", *ROLES)))
     if role is None:
         return None
     if role == "anonymous":
         return {}
+    if role == "bad token":
+        return {"Authorization": draw(st.sampled_from(BAD_TOKENS))}
     return {"Authorization": f"Bearer {city.tokens[role]}"}
 
 
@@ -395,14 +437,41 @@ def _describe(case, response, failure: Failure) -> str:
             f"-> {response.status_code} {body}")
 
 
-def run_contract(schema, city: City, *, max_examples: int,
+def run_contract(schema, city: City, *, max_examples: int, seed_value: int = 0,
                  modes: Iterable[GenerationMode] = tuple(GenerationMode),
-                 labels: Iterable[str] | None = None,
+                 labels: Iterable[str] | None = None, outcome: Outcome | None = None,
                  progress: Callable[[str], None] = lambda line: None) -> Outcome:
-    """Fuzz every operation (or those in `labels`) and return what happened."""
-    outcome = Outcome()
+    """Fuzz every operation (or those in `labels`), adding to `outcome`, and return it.
+
+    Generation is deterministic for a given seed_value (and the hypothesis database is off).
+    """
+    outcome = outcome or Outcome()
     started = time.perf_counter()
     wanted = set(labels) if labels is not None else None
+    with _scratch_hypothesis_storage():
+        _run(schema, city, max_examples, seed_value, modes, wanted, outcome, progress)
+    outcome.seconds += time.perf_counter() - started
+    return outcome
+
+
+@contextlib.contextmanager
+def _scratch_hypothesis_storage():
+    """Let hypothesis keep its caches (constants, unicode tables) in a temporary directory.
+
+    With database=None it stores no examples, but it still writes caches under ./.hypothesis;
+    a contract run leaves nothing behind in the working tree.
+    """
+    previous = configuration.storage_directory(intent_to_write=False).home_directory
+    scratch = tempfile.mkdtemp(prefix="neighborhood-hypothesis-")
+    configuration.set_hypothesis_home_dir(scratch)
+    try:
+        yield
+    finally:
+        configuration.set_hypothesis_home_dir(previous)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run(schema, city, max_examples, seed_value, modes, wanted, outcome, progress) -> None:
     for result in schema.get_all_operations():
         operation = result.ok()
         if wanted is not None and operation.label not in wanted:
@@ -411,25 +480,34 @@ def run_contract(schema, city: City, *, max_examples: int,
             if mode.is_negative and not has_inputs(operation):
                 outcome.negative_skipped.add(operation.label)
                 continue
-            _fuzz(operation, mode, city, max_examples, outcome)
+            _fuzz(operation, mode, city, max_examples, seed_value, outcome)
             progress(f"{operation.label} [{mode.value}]: {outcome.cases} cases so far")
-    outcome.seconds = time.perf_counter() - started
-    return outcome
 
 
-def _fuzz(operation, mode: GenerationMode, city: City, max_examples: int,
+def _fuzz(operation, mode: GenerationMode, city: City, max_examples: int, seed_value: int,
           outcome: Outcome) -> None:
-    @settings(max_examples=max_examples, derandomize=True, database=None, deadline=None,
+    @seed(seed_value)
+    @settings(max_examples=max_examples, database=None, deadline=None,
               phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
               print_blob=False, report_multiple_bugs=False)
     @given(case=operation.as_strategy(generation_mode=mode), data=st.data())
     def fuzz(case, data):
-        if mode.is_positive:
-            _realize(case, data.draw, city)
-        identity = _identity(data.draw, city)
+        identity = _realize(case, data.draw, city) if mode.is_positive else None
+        if identity is None:
+            identity = _identity(data.draw, city)
         if identity is not None:
             case.headers.pop("Authorization", None)
-        response = case.call(headers=identity or None)
+        try:
+            # buffered: werkzeug closes the app iterator (send_file's open file) at once
+            response = case.call(headers=identity or None, buffered=True)
+        except Exception as exc:  # TESTING propagates what the error handlers could not render
+            outcome.cases += 1
+            outcome.operations.add(operation.label)
+            outcome.statuses[(operation.label, 500)] += 1
+            key = (operation.label, f"Unhandled {type(exc).__name__}", 500)
+            outcome.failure_counts[key] += 1
+            outcome.failures.setdefault(key, f"{exc}\n{case.as_curl_command()}")
+            return
         outcome.cases += 1
         outcome.operations.add(operation.label)
         outcome.statuses[(operation.label, response.status_code)] += 1

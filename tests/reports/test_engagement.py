@@ -107,8 +107,11 @@ def test_nearby_leaves_out_reports_held_for_review(app, client, around):
     ({"limit": 0}, "limit"), ({"limit": 51}, "limit"),
     ({"lat": None}, "lat"), ({"lon": None}, "lon"), ({"category": None}, "category"),
     ({"lat": 91}, "lat"), ({"lon": "east"}, "lon"), ({"colour": "red"}, "colour"),
+    # Found by the OpenAPI contract run: PostgreSQL refuses a text with NUL in it (a 500).
+    ({"category": "street\x00light"}, "category"), ({"category": "\x17"}, "category"),
 ], ids=["radius-0", "radius-501", "radius-negative", "limit-0", "limit-51", "no-lat",
-        "no-lon", "no-category", "lat-91", "lon-not-a-number", "unknown-parameter"])
+        "no-lon", "no-category", "lat-91", "lon-not-a-number", "unknown-parameter",
+        "category-NUL", "category-control"])
 def test_nearby_refuses_bad_parameters_with_422(client, lifecycle_city, params, field):
     response = nearby(client, **params)
     assert response.status_code == 422
@@ -224,6 +227,18 @@ def test_a_signed_in_account_follows_at_once_and_unfollows(app, client, lifecycl
     assert follower(app, report_id, "neighbour@city.example") is None
     again = unfollow(client, report_id, headers=resident.headers)
     assert again.status_code == 404
+
+
+# Found by the OpenAPI contract run: an id beyond INTEGER reached the DELETE (a 500 on PostGIS;
+# beyond 64 bits, on SpatiaLite too).
+@pytest.mark.parametrize("report_id", [2**31, 2**63, 10**30],
+                         ids=["beyond-int32", "beyond-int64", "thirty-digits"])
+def test_unfollowing_a_huge_report_id_is_a_404(client, lifecycle_city, create_account,
+                                               report_id):
+    resident = create_account("resident")
+    response = unfollow(client, report_id, headers=resident.headers)
+    assert response.status_code == 404, response.get_data(as_text=True)
+    assert response.json["code"] == 404
 
 
 def test_anonymous_unfollow_without_a_token_is_401(client, lifecycle_city,

@@ -57,6 +57,15 @@ def error_at(resp, location, *path):
     return node
 
 
+def _multipart(*parts: bytes) -> bytes:
+    """Return a multipart body of a valid report plus more parts (their headers)."""
+    fields = {k: str(v) for k, v in body().items() if k != "contact"}
+    pieces = [f'--XX\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+              for k, v in fields.items()]
+    pieces += [b"--XX\r\n" + part + b"\r\n\r\nvalue\r\n" for part in parts]
+    return b"".join(pieces) + b"--XX--\r\n"
+
+
 # (id, request kwargs for client.post, location, field path)
 JSON_CASES = [
     *[(f"missing-{f}", {"json": without(f)}, "json", (f,))
@@ -101,6 +110,18 @@ JSON_CASES = [
     ("form-contact-email", {"data": {**{k: str(v) for k, v in body().items()
                                         if k != "contact"}, "contact.email": "nope"},
                             "content_type": "multipart/form-data"}, "form", ("contact", "email")),
+    # Found by the OpenAPI contract run: werkzeug keys a part without a name None; beside
+    # another unknown field the error could not be rendered (JSON keys are sorted, a 500).
+    *[(f"form-part-{name}", {"data": _multipart(*parts),
+                             "content_type": "multipart/form-data; boundary=XX"},
+       "form", ("_schema",))
+      for name, parts in (
+          ("without-a-name", [b'Content-Disposition: form-data; name="colour"',
+                              b"Content-Disposition: form-data"]),
+          ("with-a-broken-name", [b'Content-Disposition: form-data; name="colour"',
+                                  b'Content-Disposition: form-data; name="a\rb"']),
+          ("file-without-a-name", [b'Content-Disposition: form-data; name="x"; filename="a.jpg"',
+                                   b'Content-Disposition: form-data; filename="lamp.jpg"']))],
 ]
 
 

@@ -93,6 +93,14 @@ def test_family_filter(client, categories):
     assert sorted(listed_ids(client, family=["signs", "parks"])) == [sign, tree]
 
 
+# Found by the OpenAPI contract run: PostgreSQL refuses a text with NUL in it (a 500).
+@pytest.mark.parametrize("code", ["street\x00light", "\x17"], ids=["NUL", "control"])
+def test_category_with_control_characters_is_refused(client, categories, code):
+    resp = client.get(URL, query_string={"category": ["street_light_outage", code]})
+    assert resp.status_code == 422, resp.get_data(as_text=True)
+    assert resp.json["errors"]["query"]["category"]
+
+
 def test_unknown_family_or_status_is_refused(client, categories):
     for field, value in (("family", "weather"), ("status", "lost")):
         resp = client.get(URL, query_string={field: value})
@@ -150,6 +158,26 @@ def test_malformed_created_from_is_refused(client, categories):
     resp = client.get(URL, query_string={"created_from": "last tuesday"})
     assert resp.status_code == 422
     assert resp.json["errors"]["query"]["created_from"]
+
+
+# Found by the OpenAPI contract run: moving these to UTC overflowed Python's datetime (a 500).
+@pytest.mark.parametrize("field, value", [("created_to", "9999-12-31T23:59:59"),
+                                          ("created_from", "0001-01-01T00:00:00+14:00"),
+                                          ("created_from", "1899-12-31T23:59:59Z"),
+                                          ("created_to", "3000-01-01T00:00:00Z")],
+                         ids=["year-9999-naive", "year-1-east-of-utc", "before-1900",
+                              "after-2999"])
+def test_created_bounds_outside_the_plausible_years_are_refused(client, categories, field,
+                                                                value):
+    resp = client.get(URL, query_string={field: value})
+    assert resp.status_code == 422, resp.get_data(as_text=True)
+    assert resp.json["errors"]["query"][field] == ["Must be between the years 1900 and 2999."]
+
+
+def test_created_bounds_at_the_plausible_limits_are_accepted(client, categories):
+    post_report(client)
+    assert len(listed_ids(client, created_from="1900-01-01T00:00:00",
+                          created_to="2999-12-31T23:59:59")) == 1
 
 
 # --- paging ----------------------------------------------------------------------------------

@@ -43,3 +43,7 @@ def test_bad_parameters_are_refused(client, boston_areas, dummy_category):
                       ).status_code == 422
     assert client.get("/api/v1/incidents?category=street_light_outage&bbox=1,2"
                       ).status_code == 422
+    # Found by the OpenAPI contract run: PostgreSQL refuses a text with NUL in it (a 500).
+    response = client.get("/api/v1/incidents?category=street%00light")
+    assert response.status_code == 422
+    assert response.json["errors"]["query"]["category"]
