@@ -33,14 +33,16 @@ class StatusChange(db.Model):
         ForeignKey("department.id", ondelete="SET NULL"))
     to_department_id: Mapped[int | None] = mapped_column(
         ForeignKey("department.id", ondelete="SET NULL"))
+    # Indexed: deleting a report or photo checks these keys (a scan per row without them).
     duplicate_of_id: Mapped[int | None] = mapped_column(
-        ForeignKey("report.id", ondelete="SET NULL"))
+        ForeignKey("report.id", ondelete="SET NULL"), index=True)
     actor_role: Mapped[str] = mapped_column(String(16))
     # Who acted: private (staff names are not part of the public timeline).
     actor_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"))
     note: Mapped[str | None] = mapped_column(Text)
-    photo_id: Mapped[int | None] = mapped_column(ForeignKey("photo.id", ondelete="SET NULL"))
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("photo.id", ondelete="SET NULL"),
+                                                 index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     photo: Mapped[Photo | None] = relationship(lazy="joined")

@@ -1,4 +1,4 @@
-"""Open311: api_keys, batch tokens, category questions and report answers.
+"""Open311: api_keys, batch tokens, category questions and report answers; timeline FK indexes.
 
 Revision ID: 5b1d0e6f7a20
 Revises: acd7cd26c63f
@@ -52,9 +52,15 @@ def upgrade():
     op.add_column('report', sa.Column('answers', sa.JSON(), nullable=True))
     add_fk_column('report', 'api_key_id', 'open311_api_key')
     op.create_index('ix_report_api_key_id', 'report', ['api_key_id'], unique=False)
+    # Deleting reports or photos checks these foreign keys: without an index, a scan per row.
+    op.create_index('ix_status_change_duplicate_of_id', 'status_change', ['duplicate_of_id'],
+                    unique=False)
+    op.create_index('ix_status_change_photo_id', 'status_change', ['photo_id'], unique=False)
 
 
 def downgrade():
+    op.drop_index('ix_status_change_photo_id', table_name='status_change')
+    op.drop_index('ix_status_change_duplicate_of_id', table_name='status_change')
     op.drop_index('ix_report_api_key_id', table_name='report')
     op.drop_column('report', 'api_key_id')
     op.drop_column('report', 'answers')
