@@ -156,7 +156,8 @@ def report_feature(report: Report, photo_url, now: datetime | None = None, *,
             "due_at": report.due_at,
             "external_id": report.external_id,
             "h3_r8": report.h3_r8,
-            "h3_r9": report.h3_r9,
+            # A res-9 cell (about 170 m) would narrow a generalized point: withheld with it.
+            "h3_r9": None if place.generalized else report.h3_r9,
             "photos": [{"url": photo_url(p.key), "width": p.width, "height": p.height}
                        for p in report.reporter_photos],
             "department": report.department.name if report.department else None,

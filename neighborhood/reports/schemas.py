@@ -131,7 +131,8 @@ class ReportPropertiesSchema(Schema):
     due_at = fields.DateTime(allow_none=True)
     external_id = fields.String(allow_none=True)
     h3_r8 = fields.String()
-    h3_r9 = fields.String()
+    h3_r9 = fields.String(allow_none=True, metadata={
+        "description": "Null when the location is generalized."})
     photos = fields.List(fields.Nested(PhotoOutSchema))
     department = fields.String(allow_none=True, metadata={
         "description": "The name of the department the report is routed to."})

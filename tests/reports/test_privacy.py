@@ -27,6 +27,7 @@ def test_the_public_sees_a_rounded_point_and_no_address(client, published_busine
         assert feature["geometry"]["coordinates"] == [-71.066, 42.355]
         assert feature["properties"]["address"] is None
         assert feature["properties"]["location_generalized"] is True
+        assert feature["properties"]["h3_r9"] is None  # the cell would narrow the point
     assert b"Joe's Diner" not in client.get(REPORTS).data
 
 
