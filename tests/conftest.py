@@ -211,3 +211,18 @@ def lifecycle_city(app, boston_areas, create_department, create_category):
 def sent_mail(app):
     """The emails the memory sender has sent in this test (after drains)."""
     return app.extensions["notify_sender"].sent
+
+
+@pytest.fixture
+def demo_server(app, database_url):
+    """The Boston demo in the test database, served by its own process (for doc examples)."""
+    from neighborhood.demo.services import seed_demo
+    from tests.fixtures.live_server import LiveServer
+
+    with app.app_context():
+        seed_demo()
+        db.session.commit()
+    server = LiveServer(database_url, app.config["UPLOAD_DIR"])
+    server.start()
+    yield server
+    server.stop()

@@ -10,7 +10,7 @@ from flask import Blueprint, Flask, Response, current_app, request, url_for
 
 from neighborhood.accounts.services import token_digest
 from neighborhood.core.db import utcnow
-from neighborhood.core.errors import DomainError, InvalidInput, NotFound, register_renderer
+from neighborhood.core.errors import NotFound, register_renderer
 from neighborhood.extensions import limiter
 from neighborhood.open311 import queries, services
 from neighborhood.open311.formats import (CONTENT_TYPES, MIME_TYPES, errors_payload, render,

@@ -1,34 +1,13 @@
 """Every shell example in docs/open311.md runs against a live server holding the Boston demo."""
 
-import re
 import subprocess
-from pathlib import Path
 
 import pytest
 
-from neighborhood.extensions import db
-from tests.fixtures.live_server import ROOT, LiveServer
+from tests.fixtures.docs import shell_blocks
+from tests.fixtures.live_server import ROOT
 
 DOC = ROOT / "docs" / "open311.md"
-
-
-def shell_blocks(text: str) -> list[str]:
-    """Return the ```sh blocks of a markdown page, in order."""
-    return re.findall(r"```sh\n(.*?)```", text, flags=re.S)
-
-
-@pytest.fixture
-def demo_server(app, database_url):
-    """The Boston demo in the test database, served by its own process."""
-    from neighborhood.demo.services import seed_demo
-
-    with app.app_context():
-        seed_demo()
-        db.session.commit()
-    server = LiveServer(database_url, app.config["UPLOAD_DIR"])
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.mark.engines("spatialite")  # the demo's engine, as `make run` serves it

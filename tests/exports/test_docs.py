@@ -15,28 +15,10 @@ from neighborhood.exports.schemas import COLUMNS
 from neighborhood.extensions import db
 from neighborhood.reports.models import Report
 from neighborhood.workflow.states import PUBLIC_STATUSES
-from tests.fixtures.live_server import ROOT, LiveServer
+from tests.fixtures.docs import shell_blocks
+from tests.fixtures.live_server import ROOT
 
 DOC = ROOT / "docs" / "exports.md"
-
-
-def shell_blocks(text: str) -> list[str]:
-    """Return the ```sh blocks of a markdown page, in order."""
-    return re.findall(r"```sh\n(.*?)```", text, flags=re.DOTALL)
-
-
-@pytest.fixture
-def demo_server(app, database_url):
-    """The Boston demo in the test database, served by its own process."""
-    from neighborhood.demo.services import seed_demo
-
-    with app.app_context():
-        seed_demo()
-        db.session.commit()
-    server = LiveServer(database_url, app.config["UPLOAD_DIR"])
-    server.start(ready_path="/api/v1/categories")
-    yield server
-    server.stop()
 
 
 def read_csv(path) -> list[dict]:
