@@ -12,7 +12,7 @@ export FLASK_APP := neighborhood
 .PHONY: run test venv system-run system-test db demo clean
 
 run: system-run venv db demo
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	BASE_URL="$${BASE_URL:-http://$(HOST):$(PORT)}" $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: system-test venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
