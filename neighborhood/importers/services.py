@@ -16,6 +16,7 @@ from neighborhood.reports.services import h3_cells
 from neighborhood.routing.models import Department
 from neighborhood.routing.services import upsert_departments
 from neighborhood.workflow.models import StatusChange
+from neighborhood.workflow.states import CLOSED_STATUSES, OPEN_STATUSES
 
 BATCH_SIZE = 2000
 # The fields an import may change on a report it made before.
@@ -110,7 +111,7 @@ class Importer:
         existing = {row.external_id: row for row in db.session.execute(
             select(Report.id, Report.external_id, *(getattr(Report, f) for f in SYNCED_FIELDS))
             .where(Report.external_id.in_(ids)))}
-        inserts, updates, moved = [], [], []
+        inserts, updates, moved, reopened = [], [], [], []
         now = utcnow()
         for record in batch:
             self.on_progress(1)
@@ -135,6 +136,8 @@ class Importer:
                 updates.append(values | {"id": old.id, "updated_at": now})
                 if old.status != values["status"]:
                     moved.append(_step(old.id, old.status, record, values, now))
+                    if old.status in CLOSED_STATUSES and values["status"] in OPEN_STATUSES:
+                        reopened.append(old.id)
             else:
                 self.summary.unchanged += 1
         if inserts:
@@ -144,6 +147,10 @@ class Importer:
         if updates:
             db.session.execute(update(Report), updates)
             self.summary.updated += len(updates)
+        if reopened:  # the city reopened them: counted like a reopening in the app
+            db.session.execute(update(Report).where(Report.id.in_(reopened))
+                               .values(reopen_count=Report.reopen_count + 1)
+                               .execution_options(synchronize_session=False))
         if moved:
             db.session.execute(insert(StatusChange), moved)
 

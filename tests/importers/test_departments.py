@@ -240,3 +240,13 @@ def test_a_reimport_that_reopens_a_row_adds_one_system_step(boston, tmp_path):
     last = steps_of(got.id)[-1]
     assert (last.from_status, last.to_status, last.actor_role, last.note) == (
         "resolved", "open", "system", None)
+    assert got.reopen_count == 1  # counted like a reopening made in the app
+
+
+def test_a_reimport_that_closes_a_row_counts_no_reopening(boston, tmp_path):
+    run_import()
+    rows = read_csv()
+    target = next(r for r in rows if r["CASE_ENQUIRY_ID"] == OPEN_ROW)
+    target.update(CASE_STATUS="Closed", CLOSED_DT="03/24/2015 08:00:00 AM")
+    run_import(write_csv(tmp_path / "closed.csv", rows))
+    assert report(OPEN_ROW).reopen_count == 0
