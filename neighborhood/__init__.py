@@ -17,7 +17,7 @@ def create_app(config: object | None = None, **overrides) -> Flask:
     from neighborhood.accounts import auth
     from neighborhood.accounts.views import blp as auth_api
     from neighborhood.accountability.views import blp as accountability_api
-    from neighborhood.core import errors, transaction
+    from neighborhood.core import errors, security, transaction
     from neighborhood.extensions import api, db, limiter, migrate
     from neighborhood.exports.views import blp as exports_api
     from neighborhood.maps.views import bp as maps
@@ -27,6 +27,7 @@ def create_app(config: object | None = None, **overrides) -> Flask:
     from neighborhood.reports.views import blp as reports_api
     from neighborhood.routing.views import blp as routing_api
     from neighborhood.spatial.views import blp as spatial_api
+    from neighborhood.web import i18n, templating
     from neighborhood.web.views import bp as web
     from neighborhood.workflow.views import blp as workflow_api
 
@@ -62,6 +63,9 @@ def create_app(config: object | None = None, **overrides) -> Flask:
     app.register_blueprint(maps)
 
     errors.register_error_handlers(app)
+    security.init_app(app)
+    i18n.init_app(app)
+    templating.init_app(app)
     open311.init_app(app)
     limiter.init_app(app)
     auth.init_app(app)

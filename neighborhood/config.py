@@ -32,6 +32,9 @@ ENVIRONMENT_SETTINGS = {
     "OPEN311_ENDPOINT_TYPE": str,
     "OPEN311_POST_RATE_LIMIT": str,
     "RATELIMIT_STORAGE_URI": str,
+    "MAP_TILE_URL": str,
+    "MAP_TILE_ATTRIBUTION": str,
+    "FORCE_HTTPS": "flag",
 }
 
 
@@ -97,6 +100,22 @@ class Config:
     # Rate-limit counters: memory by default; e.g. redis://localhost:6379 when shared.
     RATELIMIT_STORAGE_URI = "memory://"
 
+    # Web pages: map tiles come from this URL template ({z}/{x}/{y}); our own stand-in tile
+    # (/map-tiles/...) when empty. The browser fetches tiles from nowhere else.
+    MAP_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    MAP_TILE_ATTRIBUTION = "© OpenStreetMap contributors"
+    MAP_CENTER = (42.3300, -71.0800)  # the demo city's middle (lat, lon) and zoom
+    MAP_ZOOM = 13
+    # Languages of the site (Flask-Babel), chosen from the browser or the switch on every page.
+    LANGUAGES = {"en": "English", "es": "Español"}
+    BABEL_DEFAULT_LOCALE = "en"
+    # Security headers (Flask-Talisman): redirect to HTTPS and send HSTS when set (behind TLS).
+    FORCE_HTTPS = False
+    # CSRF (Flask-WTF): a token lives as long as the session, so an offline walk of several
+    # hours can still send its queue.
+    WTF_CSRF_TIME_LIMIT = None
+    WTF_CSRF_CHECK_DEFAULT = False  # core.security decides which requests are checked
+
     API_TITLE = "Neighborhood API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"
@@ -115,6 +134,7 @@ class TestConfig(Config):
     PHOTO_MAX_PIXELS = 4_000_000
     NOTIFY_SENDER = "memory"
     BASE_URL = "http://neighborhood.test"
+    MAP_TILE_URL = ""  # the stand-in tile: tests never leave the machine
 
 
 def environment_overrides(environ=os.environ) -> dict:

@@ -1,5 +1,6 @@
 """Flask extensions, created unbound; create_app binds them."""
 
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -20,3 +21,4 @@ api = Api()
 login_manager = LoginManager()
 # Rate limits are per route (no default limit); storage from RATELIMIT_STORAGE_URI.
 limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
+babel = Babel()

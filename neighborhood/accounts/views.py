@@ -1,7 +1,9 @@
 """Sign in and out with a password (a session cookie); who am I."""
 
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from flask_wtf.csrf import generate_csrf
 from marshmallow import RAISE
 
 from neighborhood.accounts import auth, services
@@ -13,6 +15,16 @@ from neighborhood.routing.models import Department
 blp = Blueprint("auth_api", __name__, url_prefix="/api/v1/auth",
                 description="Password sessions for the web app; API clients use bearer tokens.")
 
+CSRF_HEADER = {"X-CSRFToken": {
+    "description": "With a session (not a bearer token): send it back in an `X-CSRFToken` "
+                   "header on every POST, PUT and DELETE that relies on the session cookie.",
+    "schema": {"type": "string"}}}
+
+
+def _session_headers() -> dict:
+    """Return the CSRF token header for session callers (bearer callers need none)."""
+    return {} if "Authorization" in request.headers else {"X-CSRFToken": generate_csrf()}
+
 
 def _me(user) -> dict:
     department = db.session.get(Department, user.department_id) if user.department_id else None
@@ -23,7 +35,7 @@ def _me(user) -> dict:
 @blp.route("/login", endpoint="login")
 class Login(MethodView):
     @blp.arguments(LoginSchema, unknown=RAISE)
-    @blp.response(200, MeSchema)
+    @blp.response(200, MeSchema, headers=CSRF_HEADER)
     @error_response(blp, 400)
     @error_response(blp, 401, "Wrong email or password (the same for both), or the bearer token "
                               "sent is not valid.")
@@ -33,7 +45,7 @@ class Login(MethodView):
         """Sign in: sets an HttpOnly, SameSite=Lax session cookie."""
         user = services.authenticate(data["email"], data["password"])
         auth.start_session(user)
-        return _me(user)
+        return _me(user), 200, _session_headers()
 
 
 @blp.route("/logout", endpoint="logout")
@@ -47,11 +59,11 @@ class Logout(MethodView):
 
 @blp.route("/me", endpoint="me")
 class Me(MethodView):
-    @blp.response(200, MeSchema)
+    @blp.response(200, MeSchema, headers=CSRF_HEADER)
     @error_response(blp, 401, "Not signed in, or the bearer token sent is not valid.")
     def get(self):
         """Return the signed-in account (session or bearer token)."""
         user = auth.current_account()
         if user is None:
             raise Unauthorized()
-        return _me(user)
+        return _me(user), 200, _session_headers()

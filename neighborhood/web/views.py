@@ -1,14 +1,17 @@
-"""Site pages: the home page with the city at a glance; follow confirmation links."""
+"""Site pages: one blueprint (web.blueprint), routes by page in the *_pages modules.
 
-from flask import Blueprint, current_app, render_template, request
+Pages are server-rendered and work without JavaScript; scripts add GPS, the camera, the map
+layers and the offline queue. Views stay thin: services decide and check permissions.
+"""
 
-from neighborhood.accounts.auth import current_actor
+from flask import current_app, render_template, request
+
 from neighborhood.reports import engagement
-from neighborhood.reports.views import photo_url
-from neighborhood.workflow.queries import report_detail
 from neighborhood.web import queries
+from neighborhood.web.blueprint import bp
+from neighborhood.web import account_pages, map_pages, report_pages  # noqa: F401  (routes)
 
-bp = Blueprint("web", __name__, template_folder="templates")
+__all__ = ["bp"]
 
 
 @bp.get("/")
@@ -16,13 +19,6 @@ def index():
     """Show the city at a glance: reports per family, and the latest public reports."""
     return render_template("web/index.html", city=current_app.config["CITY_NAME"],
                            families=queries.family_counts(), latest=queries.latest_reports(20))
-
-
-@bp.get("/reports/<int:report_id>")
-def report_page(report_id):
-    """Show one report: status, department, due date and its timeline to resolution."""
-    detail = report_detail(report_id, current_actor(), photo_url)
-    return render_template("web/report.html", report=detail["properties"])
 
 
 @bp.get("/follow/confirm")

@@ -132,13 +132,37 @@ def test_an_inactive_accounts_session_no_longer_counts(app, client, pat):
     assert_unauthorized(client.get("/api/v1/auth/me"))
 
 
+# --- CSRF on session writes -------------------------------------------------------------
+
+
+def test_a_session_write_without_the_csrf_token_is_refused(client, pat):
+    login(client)
+    response = client.post("/api/v1/auth/logout")
+    assert response.status_code == 400
+    assert "CSRF" in response.json["message"]
+    assert client.get("/api/v1/auth/me").status_code == 200  # still signed in
+
+
+def test_me_hands_a_session_its_csrf_token_and_a_bearer_caller_none(client, pat,
+                                                                    create_account):
+    login(client)
+    assert client.get("/api/v1/auth/me").headers["X-CSRFToken"]
+    account = create_account("resident")
+    assert "X-CSRFToken" not in client.get("/api/v1/auth/me", headers=account.headers).headers
+
+
+def test_a_bearer_write_needs_no_csrf_token(client, create_account):
+    account = create_account("resident")
+    assert client.post("/api/v1/auth/logout", headers=account.headers).status_code == 204
+
+
 # --- logout ------------------------------------------------------------------------------
 
 
 def test_logout_ends_the_session(client, pat):
-    login(client)
+    token = login(client).headers["X-CSRFToken"]
     assert client.get("/api/v1/auth/me").status_code == 200
-    response = client.post("/api/v1/auth/logout")
+    response = client.post("/api/v1/auth/logout", headers={"X-CSRFToken": token})
     assert response.status_code == 204
     assert_unauthorized(client.get("/api/v1/auth/me"))
 

@@ -21,8 +21,10 @@ def test_report_page_shows_the_timeline_with_roles_and_notes(client, lifecycle_c
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Street light outage" in html and "Public Works" in html
-    assert html.index("Reported") < html.index("Resolved") < html.index("Lamp head replaced.")
-    assert "by visitor" in html and "by staff" in html
+    timeline = html[html.index('<ol class="timeline">'):]
+    assert timeline.index("Reported") < timeline.index("Resolved") \
+        < timeline.index("Lamp head replaced.")
+    assert "by a neighbour" in timeline and "by city staff" in timeline
 
 
 def test_report_page_never_shows_the_reporter(client, lifecycle_city, dummy_report_body):

@@ -1,0 +1,68 @@
+/* Service worker: keeps the app shell (pages, styles, scripts, Leaflet) for offline use.
+ *
+ * Pages: network first, the cached copy when offline. Static files and map libraries:
+ * cache first (their URLs carry a version). API calls and posts are never cached here:
+ * the page's outbox (IndexedDB) holds reports until they are sent.
+ */
+"use strict";
+var CACHE = "neighborhood-shell-v1";
+var SHELL = ["/reports/new", "/walk", "/"];
+
+self.addEventListener("install", function (event) {
+  event.waitUntil(caches.open(CACHE).then(function (cache) {
+    return Promise.all(SHELL.map(function (url) {
+      return fetch(url, {credentials: "same-origin"}).then(function (response) {
+        if (response.ok && !response.redirected) { return cache.put(url, response); }
+      }).catch(function () { /* cached later, when visited */ });
+    }));
+  }).then(function () { return self.skipWaiting(); }));
+});
+
+self.addEventListener("activate", function (event) {
+  event.waitUntil(caches.keys().then(function (names) {
+    return Promise.all(names.filter(function (n) { return n !== CACHE; }).map(function (n) { return caches.delete(n); }));
+  }).then(function () { return self.clients.claim(); }));
+});
+
+/* A page asks to keep what it loaded (its own URL and its files), so it opens offline. */
+self.addEventListener("message", function (event) {
+  var urls = (event.data && event.data.cache) || [];
+  event.waitUntil(caches.open(CACHE).then(function (cache) {
+    return Promise.all(urls.filter(sameOrigin).map(function (url) {
+      return cache.match(url).then(function (hit) { return hit || cache.add(url).catch(function () {}); });
+    }));
+  }));
+});
+
+function sameOrigin(url) { return new URL(url, self.location.href).origin === self.location.origin; }
+
+function isStatic(url) {
+  return url.pathname.indexOf("/static/") === 0 || url.pathname.indexOf("/map-assets/") === 0;
+}
+
+self.addEventListener("fetch", function (event) {
+  var request = event.request, url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin || url.pathname.indexOf("/api/") === 0) {
+    return;  // the network, untouched
+  }
+  if (isStatic(url)) {
+    event.respondWith(caches.match(request).then(function (hit) {
+      return hit || fetch(request).then(function (response) {
+        if (response.ok) { var copy = response.clone(); caches.open(CACHE).then(function (c) { c.put(request, copy); }); }
+        return response;
+      });
+    }));
+    return;
+  }
+  if (request.mode === "navigate") {
+    event.respondWith(fetch(request).then(function (response) {
+      if (response.ok && !response.redirected) {
+        var copy = response.clone();
+        caches.open(CACHE).then(function (c) { c.put(url.pathname, copy); });
+      }
+      return response;
+    }).catch(function () {
+      return caches.match(url.pathname).then(function (hit) { return hit || caches.match("/reports/new"); });
+    }));
+  }
+});

@@ -1,0 +1,45 @@
+"""Words the pages show for codes (families, statuses, roles, close reasons), translatable."""
+
+from flask_babel import lazy_gettext as _l
+
+FAMILIES = {
+    "lighting": _l("Street lighting"),
+    "parks": _l("Parks"),
+    "signs": _l("Signs"),
+    "problem_business": _l("Problem business"),
+    "other": _l("Other"),
+}
+# A symbol per family next to its name (never the only cue).
+FAMILY_ICONS = {"lighting": "💡", "parks": "🌳", "signs": "🪧", "problem_business": "🏪",
+                "other": "•"}
+STATUSES = {
+    "pending_review": _l("Waiting for review"),
+    "open": _l("Open"),
+    "acknowledged": _l("Acknowledged"),
+    "in_progress": _l("In progress"),
+    "resolved": _l("Resolved"),
+    "closed": _l("Closed"),
+}
+CLOSE_REASONS = {
+    "duplicate": _l("duplicate"),
+    "not_city_responsibility": _l("not the city's responsibility"),
+    "cannot_reproduce": _l("could not be found"),
+    "spam": _l("spam"),
+}
+ROLES = {
+    "visitor": _l("a neighbour"),
+    "resident": _l("a resident"),
+    "officer": _l("an officer"),
+    "staff": _l("city staff"),
+    "moderator": _l("a moderator"),
+    "admin": _l("an administrator"),
+    "system": _l("the system"),
+    "import": _l("the city's records"),
+}
+
+
+def label(table: dict, code: str | None) -> str:
+    """Return the word for a code, or the code itself made readable."""
+    if code is None:
+        return ""
+    return str(table.get(code) or code.replace("_", " "))
