@@ -8,13 +8,28 @@
 var CACHE = "neighborhood-shell-v1";
 var SHELL = ["/reports/new", "/walk", "/"];
 
+/* The files a page loads from us (scripts, styles, Leaflet), read from its HTML. */
+function filesOf(html) {
+  var found = [], pattern = /(?:src|href)="(\/(?:static|map-assets)\/[^"]+)"/g, match;
+  while ((match = pattern.exec(html)) !== null) { found.push(match[1].replace(/&amp;/g, "&")); }
+  return found;
+}
+
+/* Keep a page and everything it needs, so it opens without a connection. */
+function keepPage(cache, url) {
+  return fetch(url, {credentials: "same-origin"}).then(function (response) {
+    if (!response.ok || response.redirected) { return; }
+    return response.clone().text().then(function (html) {
+      return Promise.all([cache.put(url, response)].concat(filesOf(html).map(function (file) {
+        return cache.match(file).then(function (hit) { return hit || cache.add(file); });
+      })));
+    });
+  }).catch(function () { /* kept later, when visited */ });
+}
+
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(CACHE).then(function (cache) {
-    return Promise.all(SHELL.map(function (url) {
-      return fetch(url, {credentials: "same-origin"}).then(function (response) {
-        if (response.ok && !response.redirected) { return cache.put(url, response); }
-      }).catch(function () { /* cached later, when visited */ });
-    }));
+    return Promise.all(SHELL.map(function (url) { return keepPage(cache, url); }));
   }).then(function () { return self.skipWaiting(); }));
 });
 
