@@ -37,6 +37,8 @@ ROLES = {
     "import": _l("the city's records"),
 }
 
+WALK_ROUTE = _l("Route of the walk")
+
 
 def label(table: dict, code: str | None) -> str:
     """Return the word for a code, or the code itself made readable."""

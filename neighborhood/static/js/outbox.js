@@ -93,7 +93,7 @@
         item.files = [];  // the server has the photos now
         return put(item).then(function () { return true; });
       }
-      if (answer.status >= 500 || answer.status === 429 || answer.status === 409) {
+      if (answer.status >= 500 || answer.status === 429 || (answer.status === 409 && item.method === "POST")) {
         return put(item).then(function () { return false; });  // try again later
       }
       item.status = "failed";
