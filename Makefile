@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export FLASK_APP := neighborhood
 
-.PHONY: run test venv system-run system-test db demo clean
+.PHONY: run test venv system-run system-test db demo clean translations
 
 run: system-run venv db demo
 	BASE_URL="$${BASE_URL:-http://$(HOST):$(PORT)}" $(BIN)/flask run --host $(HOST) --port $(PORT)
@@ -38,6 +38,16 @@ db: venv
 
 demo: db
 	$(BIN)/flask seed-demo --if-empty
+
+# After changing a page's words: extract them, merge them into every language, compile.
+# Translate the new entries in neighborhood/translations/<lang>/LC_MESSAGES/messages.po, then
+# run it again; tests/web/test_i18n.py fails while an entry is missing or the .mo is stale.
+translations: venv
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output \
+	  --project Neighborhood -o neighborhood/translations/messages.pot .
+	$(BIN)/pybabel update -i neighborhood/translations/messages.pot \
+	  -d neighborhood/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d neighborhood/translations
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis .coverage
