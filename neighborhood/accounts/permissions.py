@@ -107,6 +107,23 @@ def can_manage_accounts(actor: Actor) -> bool:
     return actor.role == Role.ADMIN
 
 
+def can_record_walk(actor: Actor) -> bool:
+    """Return True when the actor may record patrol walks and tag reports with one."""
+    return actor.role in (Role.OFFICER, Role.ADMIN)
+
+
+def can_view_walk(actor: Actor, officer_id: int | None) -> bool:
+    """Return True when the actor may see that officer's walks (None: every officer's).
+
+    Supervisors (moderators, admins) see every walk; an officer sees their own while they
+    may still record walks.
+    """
+    if actor.role in (Role.MODERATOR, Role.ADMIN):
+        return True
+    return (officer_id is not None and can_record_walk(actor)
+            and actor.user_id == officer_id)
+
+
 def submission_source(actor: Actor) -> str:
     """Return the source a new report records: officers' reports are marked as such."""
     return "officer" if actor.role == Role.OFFICER else "app"

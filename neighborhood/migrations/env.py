@@ -13,6 +13,7 @@ import neighborhood.open311.models  # noqa: F401
 import neighborhood.reports.models  # noqa: F401
 import neighborhood.routing.models  # noqa: F401
 import neighborhood.spatial.models  # noqa: F401
+import neighborhood.walks.models  # noqa: F401
 import neighborhood.workflow.models  # noqa: F401
 
 # this is the Alembic Config object, which provides

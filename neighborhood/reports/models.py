@@ -87,6 +87,9 @@ class Report(db.Model):
     # The Open311 api_key the report came through, if any (who integrated it; not public).
     api_key_id: Mapped[int | None] = mapped_column(
         ForeignKey("open311_api_key.id", ondelete="SET NULL"), index=True)
+    # The officer's walk it was made on (walks.Walk.uuid; not public). No foreign key: the
+    # phone's offline queue may send the report before the walk itself.
+    walk_uuid: Mapped[str | None] = mapped_column(String(36), index=True)
 
     category: Mapped[Category] = relationship(lazy="joined", innerjoin=True)
     department: Mapped["Department | None"] = relationship(lazy="joined")

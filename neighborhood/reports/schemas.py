@@ -69,6 +69,10 @@ class ReportCreateSchema(Schema):
         allow_none=True, metadata={
             "description": "Answers to the category's questions by question code (see "
                            "`questions` in /api/v1/categories); public, like the description."})
+    walk_id = fields.UUID(allow_none=True, metadata={
+        "description": "Officers and admins: the UUID of the walk the report is made on "
+                       "(PUT /api/v1/walks/{uuid}; it may be sent before or after). Anyone "
+                       "else gets 422. Not public."})
 
     @pre_load
     def _fold_form_fields(self, data, **kwargs):
@@ -77,6 +81,8 @@ class ReportCreateSchema(Schema):
             answers = {k.split(".", 1)[1]: data.getlist(k) for k in data
                        if isinstance(k, str) and k.startswith("attributes.")}
             data = data.to_dict()
+            if data.get("walk_id") == "":  # a form's empty field: no walk
+                del data["walk_id"]
             for code, values in answers.items():
                 data.pop(f"attributes.{code}")
                 data.setdefault("attributes", {})[code] = values[0] if len(values) == 1 \

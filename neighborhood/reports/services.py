@@ -10,7 +10,8 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from neighborhood.accounts.permissions import ANONYMOUS, Actor, submission_source
+from neighborhood.accounts.permissions import (ANONYMOUS, Actor, can_record_walk,
+                                               submission_source)
 from neighborhood.areas.services import area_locator
 from neighborhood.core import signals, transaction
 from neighborhood.core.db import utcnow
@@ -140,7 +141,9 @@ def submit_report(submission: Submission, *, actor: Actor = ANONYMOUS,
     """Create a report from a submission, or return the one an identical retry already made.
 
     The report is routed to its department, starts its timeline, and the reporter (their
-    contact email, or their account's address) follows it.
+    contact email, or their account's address) follows it. A walk_id from anyone who may not
+    record walks is a 422 on that field, not a 403: like any field intake refuses, it is the
+    input that is wrong, and the caller may still report without it.
     """
     data, where = submission.data, submission.location
     scope = f"open311:{api_key_id}" if api_key_id else scope_of(actor)
@@ -157,6 +160,9 @@ def submit_report(submission: Submission, *, actor: Actor = ANONYMOUS,
         message = f"The point ({lat}, {lon}) is outside {current_app.config['CITY_NAME']}."
         raise InvalidInput(message, {where: {"lat": [message], "lon": [message]}})
     answers = _answers(category, data.get("attributes") or {}, where)
+    walk_id = data.get("walk_id")
+    if walk_id is not None and not can_record_walk(actor):
+        raise InvalidInput.field(where, "walk_id", "Only officers and admins record walks.")
     photos = process_uploads(submission.uploads)
 
     now = now or utcnow()
@@ -174,6 +180,7 @@ def submit_report(submission: Submission, *, actor: Actor = ANONYMOUS,
         h3_r8=r8, h3_r9=r9, neighborhood_id=locator.neighborhood_at(lon, lat),
         department_id=decision.department_id, reporter_id=actor.user_id,
         answers=answers or None, api_key_id=api_key_id,
+        walk_uuid=str(walk_id) if walk_id is not None else None,
     )
     try:
         with db.session.begin_nested():
