@@ -248,3 +248,22 @@ def test_a_lost_answer_is_retried_with_the_same_key_and_makes_one_report(
         assert report_count(app, "Signal dropped mid-send.") == 1
     finally:
         context.close()
+
+
+def test_me_too_on_a_nearby_report_adds_support_instead_of_a_duplicate(
+        app, client, lifecycle_city, dummy_report_body, live_server, phone):
+    existing = client.post("/api/v1/reports", json=dummy_report_body).json["id"]
+    live_server.start()
+    context, watch = phone
+    page = context.new_page()
+    page.goto(live_server.url + "/reports/new")
+    fill_the_form(page, "")
+    page.wait_for_selector(f'#nearby-list button[data-id="{existing}"]')
+    assert "Is it one of these?" in page.inner_text("#nearby")
+    page.click(f'#nearby-list button[data-id="{existing}"]')
+    page.wait_for_url(re.compile(rf"/reports/{existing}$"))
+    with app.app_context():
+        report = db.session.get(Report, existing)
+        assert report.support_count == 1
+        assert db.session.scalar(select(func.count(Report.id))) == 1  # no duplicate
+    watch.assert_clean()
