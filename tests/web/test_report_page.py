@@ -54,3 +54,56 @@ def test_held_and_unknown_reports_are_not_found(client, lifecycle_city, create_c
 
     assert client.get(f"/reports/{held}").status_code == 404
     assert client.get("/reports/999999").status_code == 404
+
+
+def _resolved(client, create_account, body) -> int:
+    staff = create_account("staff", department="PWD")
+    report_id = _submit(client, body)
+    moved = client.post(f"/api/v1/reports/{report_id}/transitions", headers=staff.headers,
+                        json={"to": "resolved", "note": "Lamp head replaced."})
+    assert moved.status_code == 201
+    return report_id
+
+
+def _token(html: str) -> str:
+    import re
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def test_a_neighbour_confirms_a_resolved_report_is_fixed(app, client, lifecycle_city,
+                                                         create_account, dummy_report_body):
+    report_id = _resolved(client, create_account, dummy_report_body)
+    html = client.get(f"/reports/{report_id}").get_data(as_text=True)
+    assert "Is it really fixed?" in html
+    page = client.post(f"/reports/{report_id}/fixed", data={"csrf_token": _token(html)},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Thank you for confirming the fix." in page
+    timeline = page[page.index('<ol class="timeline">'):]
+    assert "Confirmed fixed" in timeline
+    again = client.post(f"/reports/{report_id}/fixed", data={"csrf_token": _token(html)},
+                        follow_redirects=True).get_data(as_text=True)
+    assert again[again.index('<ol class="timeline">'):].count("Confirmed fixed") == 1
+
+
+def test_a_neighbour_reopens_a_resolved_report(client, lifecycle_city, create_account,
+                                                dummy_report_body):
+    report_id = _resolved(client, create_account, dummy_report_body)
+    html = client.get(f"/reports/{report_id}").get_data(as_text=True)
+    page = client.post(f"/reports/{report_id}/reopen",
+                       data={"csrf_token": _token(html), "note": "Dark again tonight."},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "The report is open again." in page
+    assert client.get(f"/api/v1/reports/{report_id}").json["properties"]["status"] == "open"
+    timeline = page[page.index('<ol class="timeline">'):]
+    assert "Reopened" in timeline and "Dark again tonight." in timeline
+
+
+def test_support_on_a_closed_report_explains_why_it_was_refused(client, lifecycle_city,
+                                                                 create_account,
+                                                                 dummy_report_body):
+    report_id = _resolved(client, create_account, dummy_report_body)
+    html = client.get(f"/reports/{report_id}").get_data(as_text=True)
+    page = client.post(f"/reports/{report_id}/support", data={"csrf_token": _token(html)},
+                       follow_redirects=True)
+    assert page.status_code == 200
+    assert "Only open reports take support" in page.get_data(as_text=True)
