@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from flask import (current_app, make_response, redirect, render_template, request, send_file,
                    session, url_for)
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
 
 from neighborhood.accounts import auth, services
 from neighborhood.core.errors import Unauthorized
@@ -55,6 +56,14 @@ def choose_language(code):
     if code in current_app.config["LANGUAGES"]:
         response.set_cookie(LANGUAGE_COOKIE, code, max_age=ONE_YEAR, samesite="Lax",
                             httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+@bp.get("/csrf-token")
+def csrf_token():
+    """Return this session's CSRF token, for scripts sending a queue a kept page made."""
+    response = current_app.json.response({"csrf_token": generate_csrf()})
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

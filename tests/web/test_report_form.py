@@ -240,6 +240,10 @@ def test_a_lost_answer_is_retried_with_the_same_key_and_makes_one_report(
         page.goto(live_server.url + "/reports/new")
         fill_the_form(page, "Signal dropped mid-send.")
         page.click("#send")
+        deadline = time.monotonic() + 15
+        while not answers and time.monotonic() < deadline:
+            page.wait_for_timeout(100)  # the route handler runs on this thread's event loop
+        page.wait_for_timeout(300)  # the phone's outbox notes the lost answer
         wait_for_outbox(page, "queued")
         assert report_count(app, "Signal dropped mid-send.") == 1
         page.evaluate("NBOutbox.flush()")

@@ -69,9 +69,16 @@
     return form;
   }
 
-  function send(item) {
+  /* This session's CSRF token, fresh: a page kept offline may hold an older session's. */
+  function freshToken() {
+    return fetch("/csrf-token", {credentials: "same-origin", headers: {Accept: "application/json"}})
+      .then(function (r) { return r.ok ? r.json() : {}; })
+      .then(function (body) { return body.csrf_token || ""; }, function () { return ""; });
+  }
+
+  function send(item, token) {
     var headers = {"Idempotency-Key": '"' + item.key + '"', "Accept": "application/json",
-                   "X-CSRFToken": window.NB ? NB.csrfToken() : ""};
+                   "X-CSRFToken": token || (window.NB ? NB.csrfToken() : "")};
     if (item.json !== undefined) { headers["Content-Type"] = "application/json"; }
     return fetch(item.url, {method: item.method || "POST", headers: headers, body: body(item),
                             credentials: "same-origin"})
@@ -82,9 +89,9 @@
       });
   }
 
-  function flushOne(item) {
+  function flushOne(item, token) {
     item.attempts += 1;
-    return send(item).then(function (answer) {
+    return send(item, token).then(function (answer) {
       if (answer.status < 300) {
         item.status = "sent";
         item.sentAt = Date.now();
@@ -110,9 +117,12 @@
     if (flushing) { return flushing; }
     flushing = all().then(function (items) {
       var queued = items.filter(function (item) { return item.status === "queued"; });
-      return queued.reduce(function (chain, item) {
-        return chain.then(function (goOn) { return goOn ? flushOne(item).then(function (ok) { notify(); return ok; }) : false; });
-      }, Promise.resolve(true));
+      if (!queued.length) { return true; }
+      return freshToken().then(function (token) {
+        return queued.reduce(function (chain, item) {
+          return chain.then(function (goOn) { return goOn ? flushOne(item, token).then(function (ok) { notify(); return ok; }) : false; });
+        }, Promise.resolve(true));
+      });
     }).then(function (done) {
       flushing = null;
       schedule();

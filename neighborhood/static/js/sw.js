@@ -5,8 +5,11 @@
  * the page's outbox (IndexedDB) holds reports until they are sent.
  */
 "use strict";
-var CACHE = "neighborhood-shell-v1";
-var SHELL = ["/reports/new", "/walk", "/"];
+var CACHE = "neighborhood-shell-v2";
+var SHELL = ["/reports/new", "/"];
+/* Pages kept for offline use: public ones and walk mode. Never staff pages, a report's page
+   or anything else a shared tablet should not show after sign-out. */
+var OFFLINE_PAGES = ["/", "/reports/new", "/walk", "/map"];
 
 /* The files a page loads from us (scripts, styles, Leaflet), read from its HTML. */
 function filesOf(html) {
@@ -17,7 +20,9 @@ function filesOf(html) {
 
 /* Keep a page and everything it needs, so it opens without a connection. */
 function keepPage(cache, url) {
-  return fetch(url, {credentials: "same-origin"}).then(function (response) {
+  /* Without cookies: a fetch that ends after the visitor signs in must not put the old
+     session's cookie back. The page's CSRF token is refreshed before sending (outbox.js). */
+  return fetch(url, {credentials: "omit"}).then(function (response) {
     if (!response.ok || response.redirected) { return; }
     return response.clone().text().then(function (html) {
       return Promise.all([cache.put(url, response)].concat(filesOf(html).map(function (file) {
@@ -43,13 +48,18 @@ self.addEventListener("activate", function (event) {
 self.addEventListener("message", function (event) {
   var urls = (event.data && event.data.cache) || [];
   event.waitUntil(caches.open(CACHE).then(function (cache) {
-    return Promise.all(urls.filter(sameOrigin).map(function (url) {
+    return Promise.all(urls.filter(sameOrigin).filter(keepable).map(function (url) {
       return cache.match(url).then(function (hit) { return hit || cache.add(url).catch(function () {}); });
     }));
   }));
 });
 
 function sameOrigin(url) { return new URL(url, self.location.href).origin === self.location.origin; }
+
+function keepable(url) {
+  var path = new URL(url, self.location.href).pathname;
+  return isStatic({pathname: path}) || OFFLINE_PAGES.indexOf(path) >= 0;
+}
 
 function isStatic(url) {
   return url.pathname.indexOf("/static/") === 0 || url.pathname.indexOf("/map-assets/") === 0;
@@ -71,7 +81,7 @@ self.addEventListener("fetch", function (event) {
   }
   if (request.mode === "navigate") {
     event.respondWith(fetch(request).then(function (response) {
-      if (response.ok && !response.redirected) {
+      if (response.ok && !response.redirected && OFFLINE_PAGES.indexOf(url.pathname) >= 0) {
         var copy = response.clone();
         caches.open(CACHE).then(function (c) { c.put(url.pathname, copy); });
       }
