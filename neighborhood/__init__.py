@@ -16,9 +16,10 @@ def create_app(config: object | None = None, **overrides) -> Flask:
     from neighborhood.core import db as core_db
     from neighborhood.accounts import auth
     from neighborhood.accounts.views import blp as auth_api
+    from neighborhood.accountability.plan_views import blp as plans_api
     from neighborhood.accountability.views import blp as accountability_api
     from neighborhood.core import errors, security, transaction
-    from neighborhood.extensions import api, db, limiter, migrate
+    from neighborhood.extensions import api, compress, db, limiter, migrate
     from neighborhood.exports.views import blp as exports_api
     from neighborhood.maps.views import bp as maps
     from neighborhood.notifications import receivers as notifications
@@ -27,6 +28,7 @@ def create_app(config: object | None = None, **overrides) -> Flask:
     from neighborhood.reports.views import blp as reports_api
     from neighborhood.routing.views import blp as routing_api
     from neighborhood.spatial.views import blp as spatial_api
+    from neighborhood.walks.views import blp as walks_api
     from neighborhood.web import i18n, templating
     from neighborhood.web.views import bp as web
     from neighborhood.workflow.views import blp as workflow_api
@@ -54,7 +56,7 @@ def create_app(config: object | None = None, **overrides) -> Flask:
     api.init_app(app)
 
     for blueprint in (reports_api, workflow_api, routing_api, spatial_api, auth_api,
-                      exports_api, open311_keys_api, accountability_api):
+                      exports_api, open311_keys_api, accountability_api, walks_api, plans_api):
         api.register_blueprint(blueprint)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer",
@@ -64,6 +66,7 @@ def create_app(config: object | None = None, **overrides) -> Flask:
 
     errors.register_error_handlers(app)
     security.init_app(app)
+    compress.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)
     open311.init_app(app)

@@ -26,6 +26,7 @@ ENVIRONMENT_SETTINGS = {
     "NEARBY_RADIUS_M": float,
     "SESSION_COOKIE_SECURE": "flag",
     "SENSITIVE_COORDINATE_DECIMALS": int,
+    "REPORTER_CONTACT_RETENTION_DAYS": int,
     "OPEN311_JURISDICTION": str,
     "OPEN311_CONTACT": str,
     "OPEN311_KEY_SERVICE": str,
@@ -89,6 +90,9 @@ class Config:
     # Privacy: public coordinates of sensitive categories (problem businesses) are rounded to
     # this many decimal places (3: about 100 m) and their address is withheld; None: exact.
     SENSITIVE_COORDINATE_DECIMALS = 3
+    # Retention (`flask retention anonymize`, run daily): reporters' contacts are cleared this
+    # many days after the report was made, and followers this many days after it was closed.
+    REPORTER_CONTACT_RETENTION_DAYS = 365
 
     # Open311 GeoReport v2 (/open311/v2): the jurisdiction_id checked when set (e.g. "boston.gov"),
     # what discovery says about contact and keys, and the api_key's POST rate limit.
@@ -115,6 +119,13 @@ class Config:
     # hours can still send its queue.
     WTF_CSRF_TIME_LIMIT = None
     WTF_CSRF_CHECK_DEFAULT = False  # core.security decides which requests are checked
+    # Compression (Flask-Compress) of pages, scripts and JSON for clients that accept it;
+    # streamed bodies (files, exports) are compressed chunk by chunk, memory stays constant.
+    COMPRESS_STREAMS = True
+    COMPRESS_STREAMING_ENDPOINT_CONDITIONAL = ["static", "maps.asset"]
+    COMPRESS_MIMETYPES = ["text/html", "text/css", "text/javascript", "application/javascript",
+                          "application/json", "application/geo+json", "image/svg+xml",
+                          "application/manifest+json"]
 
     API_TITLE = "Neighborhood API"
     API_VERSION = "v1"

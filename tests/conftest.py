@@ -21,8 +21,10 @@ from tests.fixtures.postgres import TestPostgres
 ENGINES = ("spatialite", "postgis")
 # Emptied after every test, children first.
 TABLES = ("hotspot_cache", "outbox_message", "status_change", "support", "fix_confirmation",
-          "follower", "idempotency_key", "photo", "open311_token", "report", "open311_api_key",
-          "service_area", "category", "api_token", "user_account", "department", "area")
+          "plan_commitment", "plan_version", "plan",
+          "follower", "idempotency_key", "photo", "open311_token", "report", "walk",
+          "open311_api_key", "service_area", "category", "api_token", "user_account",
+          "department", "area")
 
 
 def pytest_addoption(parser):

@@ -41,16 +41,19 @@ class Scope:
 
     column: str | None = None  # "neighborhood_id", "department_id", "category_id" or None
     category_ids: tuple[int, ...] | None = None  # None: every category
+    area_id: int | None = None  # only reports in this neighborhood (action plans); None: all
 
     def key(self):
         """Return the grouping column, or None for the whole city."""
         return getattr(Report, self.column) if self.column else None
 
     def conditions(self) -> list:
-        """Return the conditions every counted report meets: public, in the categories."""
+        """Return the conditions every counted report meets: public, in the categories, area."""
         conditions = [Report.status.in_(_PUBLIC)]
         if self.category_ids is not None:
             conditions.append(Report.category_id.in_(self.category_ids))
+        if self.area_id is not None:
+            conditions.append(Report.neighborhood_id == self.area_id)
         return conditions
 
 

@@ -6,7 +6,8 @@ from flask import current_app
 from alembic import context
 from geoalchemy2 import alembic_helpers
 
-import neighborhood.accounts.models  # noqa: F401  (register the models' tables)
+import neighborhood.accountability.plan_models  # noqa: F401  (register the models' tables)
+import neighborhood.accounts.models  # noqa: F401
 import neighborhood.areas.models  # noqa: F401
 import neighborhood.notifications.models  # noqa: F401
 import neighborhood.open311.models  # noqa: F401

@@ -7,7 +7,8 @@ bench/openapi_fuzz.py (the long run). Three parts:
   categories of every family (one sensitive problem-business category with questions of every
   datatype, one without an SLA), an account of every role with a bearer token, a year of
   reports for the hotspot maps, reports made through the API in every status, with photos,
-  support, followers and a fix confirmation, and two Open311 api_keys.
+  support, followers and a fix confirmation, two Open311 api_keys, and two walks (an
+  officer's, with a report made on it, and an admin's, still going on), and an action plan.
 - `CHECKS`: what every response must satisfy: not a 5xx; its status code documented by the
   operation itself (flask-smorest's catch-all `default` response does not count); a body only
   where the document describes one; a documented content type; a body valid against the
@@ -26,11 +27,13 @@ import random
 import shutil
 import tempfile
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from importlib import resources
+from zoneinfo import ZoneInfo
 
 import schemathesis
 from hypothesis import HealthCheck, Phase, configuration, given, seed, settings
@@ -116,7 +119,12 @@ class City:
     emails: dict[str, str]  # role -> account email (the password is PASSWORD)
     unsubscribe_tokens: list[str]  # of the followers the seed made
     api_key_ids: list[int] = field(default_factory=list)  # Open311 api_keys
+    walks: dict[str, str] = field(default_factory=dict)  # role -> the uuid of their walk
+    walk_started_at: dict[str, str] = field(default_factory=dict)  # by walk uuid
     status_of: Callable[[int], str | None] = lambda report_id: None  # the current status
+    plan_ids: list[int] = field(default_factory=list)  # action plans
+    plan_of: Callable[[int], dict | None] = lambda plan_id: None  # a plan's latest version
+    plan_body: dict = field(default_factory=dict)  # an adoption the service accepts
     categories: list[str] = field(default_factory=lambda: [c["code"] for c in CATEGORIES])
     departments: list[str] = field(default_factory=lambda: [d["code"] for d in DEPARTMENTS]
                                    + [d["name"] for d in DEPARTMENTS])
@@ -124,6 +132,10 @@ class City:
     @property
     def report_ids(self) -> list[int]:
         return sorted(set(self.reports.values()))
+
+    @property
+    def walk_uuids(self) -> list[str]:
+        return list(self.walks.values())
 
 
 def _expect(response, status: int) -> dict:
@@ -236,6 +248,19 @@ def seed_city(app, *, history: int = 80, random_seed: int = 2025) -> City:
     api_key_ids = [_expect(client.post(f"{API}/open311/keys", json={"name": name},
                                        headers=auth["admin"]), 201)["id"]
                    for name in ("311 app", "CRM bridge")]
+    # The officer's walk, with a report made on it; and one of the admin's, still going on.
+    walks, walk_started_at = {}, {}
+    for role, ended in (("officer", True), ("admin", False)):
+        walks[role] = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        started = utcnow() - timedelta(hours=2)
+        _expect(client.put(f"{API}/walks/{walks[role]}", headers=auth[role],
+                           json=_walk_body(started, ended=ended)), 201)
+        walk_started_at[walks[role]] = started.isoformat()
+    submit("on_walk", headers=auth["officer"], walk_id=walks["officer"])
+    # An action plan for Dorchester, adopted at a meeting a month ago over that history.
+    plan_body = _plan_body(utcnow().astimezone(ZoneInfo(app.config["CITY_TIMEZONE"])))
+    plan_ids = [_expect(client.post(f"{API}/plans", json=plan_body, headers=auth["admin"]),
+                        201)["id"]]
     with app.app_context():
         photo_keys = [p["url"].rsplit("/", 1)[1].removesuffix(".jpg")
                       for name in ("photographed", "resolved")
@@ -250,8 +275,54 @@ def seed_city(app, *, history: int = 80, random_seed: int = 2025) -> City:
             report = db.session.get(Report, report_id)
             return report.status if report else None
 
+    def plan_of(plan_id: int) -> dict | None:
+        response = client.get(f"{API}/plans/{plan_id}")
+        return response.get_json() if response.status_code == 200 else None
+
     return City(reports=reports, photo_keys=photo_keys, tokens=tokens, emails=emails,
-                unsubscribe_tokens=unsubscribe, api_key_ids=api_key_ids, status_of=status_of)
+                unsubscribe_tokens=unsubscribe, api_key_ids=api_key_ids, status_of=status_of,
+                walks=walks, walk_started_at=walk_started_at, plan_ids=plan_ids,
+                plan_of=plan_of, plan_body=plan_body)
+
+
+def _plan_body(now) -> dict:
+    """Return an action plan the service adopts: Dorchester, a meeting 30 days before now."""
+    meeting = (now - timedelta(days=30)).date()
+    deadline = (meeting + timedelta(days=365)).isoformat()
+    return {"neighborhood": "6", "title": "Dorchester streets",
+            "meeting_date": meeting.isoformat(), "population": 120_000,
+            "participants": ["Public Works", "Example Civic Association"],
+            "commitments": [
+                {"metric": "median_days_to_resolve", "family": "lighting", "target": 2.0,
+                 "deadline": deadline, "owner_kind": "department", "owner": "PWD"},
+                {"metric": "hotspot_cells", "family": "lighting", "target": 0,
+                 "deadline": deadline, "owner_kind": "group",
+                 "owner": "Example Civic Association"},
+                {"metric": "reports_per_1000", "target": 5.0, "deadline": deadline,
+                 "owner_kind": "department", "owner": "Transportation"}]}
+
+
+def _amendment(plan: dict, title: str) -> dict:
+    """Return a PUT body amending a plan's latest version (its commitments kept)."""
+    commitments = [{"number": c["number"], "metric": c["metric"], "family": c["family"],
+                    "target": c["target"], "deadline": c["deadline"],
+                    "owner_kind": c["owner"]["kind"],
+                    "owner": c["owner"]["department"] or c["owner"]["name"]}
+                   for c in plan["commitments"]]
+    return {"version": plan["version"], "title": title, "meeting_date": plan["meeting_date"],
+            "participants": plan["participants"], "population": plan["population"],
+            "change_note": "Amended.", "commitments": commitments}
+
+
+def _walk_body(started, *, ended: bool = False, offset_s: int = 0) -> dict:
+    """Return a walk upload: fixes a minute apart around Boston Common from `started`."""
+    start_ms = int(started.timestamp() * 1000) + offset_s * 1000
+    body = {"started_at": started.isoformat(),
+            "track": [{"lat": lat, "lon": lon, "at": start_ms + i * 60_000}
+                      for i, (lat, lon) in enumerate(BOSTON_POINTS)]}
+    if ended:
+        body["ended_at"] = (started + timedelta(hours=1)).isoformat()
+    return body
 
 
 def _detail_photos(client, report_id: int, headers: dict) -> list[dict]:
@@ -365,6 +436,12 @@ def _realize(case, draw, city: City) -> dict | None:
         path["key"] = draw(st.sampled_from(city.photo_keys))
     if "key_id" in path and city.api_key_ids and draw(st.integers(0, 3)):
         path["key_id"] = draw(st.sampled_from(city.api_key_ids))
+    if "walk_uuid" in path and label.startswith("GET") and draw(st.integers(0, 3)):
+        path["walk_uuid"] = draw(st.sampled_from(city.walk_uuids))
+    if "plan_id" in path and city.plan_ids and draw(st.integers(0, 3)):
+        path["plan_id"] = draw(st.sampled_from(city.plan_ids))
+        if "number" in path and draw(st.integers(0, 2)):
+            path["number"] = draw(st.integers(1, 2))
     query = case.query
     if query is not None:
         if "category" in query and draw(st.integers(0, 3)):
@@ -407,6 +484,30 @@ def _realize(case, draw, city: City) -> dict | None:
         body["device_id"] = f"device-{draw(st.integers(0, 9)):04d}"
     if label.endswith("/reassign") and draw(st.integers(0, 3)):
         body["department"] = draw(st.sampled_from(city.departments))
+    if label == f"PUT {API}/walks/{{walk_uuid}}" and draw(st.integers(0, 3)):
+        # An upload the service accepts: a new walk, or more of a seeded one, from its officer.
+        role = draw(st.sampled_from(sorted(city.walks)))
+        if draw(st.booleans()):
+            path["walk_uuid"] = city.walks[role]
+            started = datetime.fromisoformat(city.walk_started_at[city.walks[role]])
+        else:
+            started = datetime.now(UTC) - timedelta(minutes=draw(st.integers(0, 600)))
+        body.clear()
+        body.update(_walk_body(started, offset_s=draw(st.integers(0, 59))))
+        return {"Authorization": f"Bearer {city.tokens[role]}"}
+    if label == f"POST {API}/plans" and draw(st.integers(0, 2)):
+        # An adoption the service accepts, with a generated target, made by an admin.
+        body.clear()
+        body.update(json.loads(json.dumps(city.plan_body)))
+        body["commitments"][0]["target"] = draw(st.floats(0, 100))
+        return {"Authorization": f"Bearer {city.tokens['admin']}"}
+    if label == f"PUT {API}/plans/{{plan_id}}" and draw(st.integers(0, 2)):
+        # An amendment of the latest version with a new title, made by an admin.
+        plan = city.plan_of(path["plan_id"])
+        if plan is not None:
+            body.clear()
+            body.update(_amendment(plan, f"Dorchester streets {draw(st.integers(0, 10**6))}"))
+            return {"Authorization": f"Bearer {city.tokens['admin']}"}
     if label.endswith("/auth/login") and draw(st.integers(0, 2)):
         body["email"] = draw(st.sampled_from(sorted(city.emails.values())))
         if draw(st.integers(0, 2)):
@@ -499,7 +600,9 @@ def _fuzz(operation, mode: GenerationMode, city: City, max_examples: int, seed_v
             case.headers.pop("Authorization", None)
         try:
             # buffered: werkzeug closes the app iterator (send_file's open file) at once
-            response = case.call(headers=identity or None, buffered=True)
+            # identity: the contract is about bodies, not transport compression
+            response = case.call(headers={"Accept-Encoding": "identity", **(identity or {})},
+                                 buffered=True)
         except Exception as exc:  # TESTING propagates what the error handlers could not render
             outcome.cases += 1
             outcome.operations.add(operation.label)
