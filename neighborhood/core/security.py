@@ -55,6 +55,8 @@ def needs_csrf_check() -> bool:
     """Return True when this request must carry a valid CSRF token."""
     if request.method not in UNSAFE_METHODS or request.endpoint in CSRF_EXEMPT_ENDPOINTS:
         return False
+    if request.routing_exception is not None:  # no view answers: a 404 or 405 follows
+        return False
     if request.path.startswith(MACHINE_PREFIXES):
         return "Authorization" not in request.headers and "_user_id" in session
     return True

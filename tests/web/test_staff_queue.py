@@ -463,20 +463,15 @@ def tablet_context(browser, playwright):
 
 
 def wait_until_kept(page, timeout: float = 15.0) -> None:
-    """Wait until the service worker has kept this page offline, so none of its requests is
-    still in flight with the cookie of the moment.
-
-    Emulation gives the page a tablet's User-Agent but not the worker, so Flask-Login rewrites
-    the session cookie on the worker's requests; one that answered after the sign-in would
-    put back the anonymous session (seen as a 400 on the next form post).
-    """
+    """Wait until the service worker has installed (kept the app shell), so the test's steps
+    do not race its first requests."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if page.evaluate("() => navigator.serviceWorker.ready"
-                         ".then(() => caches.match(location.pathname)).then(Boolean)"):
+                         ".then(() => caches.match('/reports/new')).then(Boolean)"):
             return
         page.wait_for_timeout(100)
-    raise AssertionError(f"the service worker did not keep {page.url}")
+    raise AssertionError("the service worker did not install")
 
 
 def test_staff_resolve_on_a_tablet_and_a_resident_sees_the_timeline(
