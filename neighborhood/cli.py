@@ -283,3 +283,5 @@ def init_app(app: Flask) -> None:
     for command in (import_311, seed_demo, users, tokens, departments, hotspots, outbox,
                     open311):
         app.cli.add_command(command)
+    from neighborhood.ops.cli import init_app as init_ops  # backup, restore, retention
+    init_ops(app)

@@ -1,0 +1,1 @@
+"""Operations: online backups, restores, and the retention of reporters' personal data."""
