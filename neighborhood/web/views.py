@@ -7,9 +7,10 @@ layers and the offline queue. Views stay thin: services decide and check permiss
 from flask import current_app, render_template, request
 
 from neighborhood.reports import engagement
-from neighborhood.web import queries
+from neighborhood.web import labels, queries
 from neighborhood.web.blueprint import bp
-from neighborhood.web import account_pages, map_pages, report_pages  # noqa: F401  (routes)
+from neighborhood.web import (account_pages, dashboard_pages, map_pages,  # noqa: F401  (routes)
+                             plan_pages, report_pages, staff_pages, walk_pages)
 
 __all__ = ["bp"]
 
@@ -18,7 +19,8 @@ __all__ = ["bp"]
 def index():
     """Show the city at a glance: reports per family, and the latest public reports."""
     return render_template("web/index.html", city=current_app.config["CITY_NAME"],
-                           families=queries.family_counts(), latest=queries.latest_reports(20))
+                           families=queries.family_counts(), latest=queries.latest_reports(20),
+                           labels=labels)
 
 
 @bp.get("/follow/confirm")
