@@ -1,12 +1,14 @@
 """Security headers on every response, the CSP's rules, and which writes need a CSRF token."""
 
 import re
+from contextlib import contextmanager
 
 import pytest
 
 from neighborhood import create_app
 from neighborhood.config import TestConfig
 from neighborhood.core.security import content_security_policy, tile_origin
+from neighborhood.extensions import db
 
 PASSWORD = "correct horse battery staple"
 
@@ -53,16 +55,27 @@ def test_images_may_come_from_the_tile_host_and_nowhere_else_outside():
     assert tile_origin("") is None
 
 
+@contextmanager
+def app_with(database_url, **settings):
+    """An app of its own, its database connections closed afterwards."""
+    app = create_app(TestConfig, DATABASE_URL=database_url, **settings)
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+
+
 def test_hsts_and_the_https_redirect_only_when_behind_tls(database_url):
-    plain = create_app(TestConfig, DATABASE_URL=database_url).test_client().get("/")
-    assert "Strict-Transport-Security" not in plain.headers
-    secure_app = create_app(TestConfig, DATABASE_URL=database_url, FORCE_HTTPS=True,
-                            SESSION_COOKIE_SECURE=True)
-    redirected = secure_app.test_client().get("/")
-    assert redirected.status_code in (301, 302) and \
-        redirected.headers["Location"].startswith("https://")
-    over_tls = secure_app.test_client().get("/", base_url="https://localhost")
-    assert "max-age=" in over_tls.headers["Strict-Transport-Security"]
+    with app_with(database_url) as plain_app:
+        plain = plain_app.test_client().get("/")
+        assert "Strict-Transport-Security" not in plain.headers
+    with app_with(database_url, FORCE_HTTPS=True, SESSION_COOKIE_SECURE=True) as secure_app:
+        redirected = secure_app.test_client().get("/")
+        assert redirected.status_code in (301, 302) and \
+            redirected.headers["Location"].startswith("https://")
+        over_tls = secure_app.test_client().get("/", base_url="https://localhost")
+        assert "max-age=" in over_tls.headers["Strict-Transport-Security"]
 
 
 def test_the_session_cookie_is_httponly_and_samesite_lax(client, lifecycle_city):
