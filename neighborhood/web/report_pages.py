@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from neighborhood.accounts.auth import current_account, current_actor
+from neighborhood.core import transaction
 from neighborhood.core.errors import Conflict, InvalidInput
 from neighborhood.maps.render import city_map, embed, map_text
 from neighborhood.open311.queries import locate_address
@@ -24,7 +25,11 @@ from neighborhood.reports.views import photo_url
 from neighborhood.web import labels
 from neighborhood.web.blueprint import bp
 from neighborhood.workflow.queries import report_detail
-from neighborhood.workflow.services import TransitionRequest, confirm_fixed, transition_report
+from neighborhood.workflow.services import (
+    TransitionRequest,
+    confirm_fixed,
+    transition_report,
+)
 from neighborhood.workflow.states import Family
 
 FORM_FAMILIES = (Family.LIGHTING, Family.PARKS, Family.SIGNS, Family.PROBLEM_BUSINESS)
@@ -35,14 +40,19 @@ def device_id() -> str:
     return session.setdefault("device_id", uuid.uuid4().hex)
 
 
-def _form_choices() -> dict:
-    categories = list_categories()
+def family_choices(categories) -> list[dict]:
+    """Return the four families with their label, icon and categories (empty ones left out)."""
     families = [{"code": f.value, "label": labels.label(labels.FAMILIES, f.value),
                  "icon": labels.FAMILY_ICONS[f.value],
                  "categories": [c for c in categories if c.family == f.value]}
                 for f in FORM_FAMILIES]
+    return [f for f in families if f["categories"]]
+
+
+def _form_choices() -> dict:
+    categories = list_categories()
     questions = {c.code: parse_questions(c.questions) for c in categories if c.questions}
-    return {"families": [f for f in families if f["categories"]], "questions": questions}
+    return {"families": family_choices(categories), "questions": questions}
 
 
 def _render_form(values: dict, errors: dict | None = None, status: int = 200):
@@ -122,6 +132,7 @@ def _act(report_id: int, action, done: str):
     try:
         action()
     except (Conflict, InvalidInput) as exc:
+        transaction.rollback()  # the redirect is a success status: nothing may be committed
         flash(exc.message, "error")
     else:
         flash(done, "ok")

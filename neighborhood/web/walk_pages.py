@@ -14,7 +14,7 @@ from neighborhood.reports.queries import list_categories
 from neighborhood.walks import queries as walk_queries
 from neighborhood.web import labels
 from neighborhood.web.blueprint import bp
-from neighborhood.web.report_pages import FORM_FAMILIES
+from neighborhood.web.report_pages import family_choices
 
 
 def _signed_in_or_login():
@@ -30,13 +30,7 @@ def walk():
         return to_login
     if not can_record_walk(current_actor()):
         abort(403, description="Walk mode is for officers.")
-    categories = list_categories()
-    families = [{"code": f.value, "label": labels.label(labels.FAMILIES, f.value),
-                 "icon": labels.FAMILY_ICONS[f.value],
-                 "categories": [{"code": c.code, "name": c.name}
-                                for c in categories if c.family == f.value]}
-                for f in FORM_FAMILIES]
-    return render_template("web/walk.html", families=[f for f in families if f["categories"]],
+    return render_template("web/walk.html", families=family_choices(list_categories()),
                            map=embed(city_map(zoom=17)))
 
 

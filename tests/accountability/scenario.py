@@ -123,3 +123,31 @@ def build_scenario(app, lifecycle_city, create_category, create_account) -> Scen
         move("r8", pwd, "resolved", local(3, 5), note="Fixed.")
         db.session.commit()
     return Scenario(ids)
+
+
+def plan_body(**overrides) -> dict:
+    """A valid adoption: Dorchester lights (Public Works) and backlog (a community group)."""
+    return {
+        "neighborhood": "6", "title": "Dorchester lights", "meeting_date": "2025-03-03",
+        "baseline_from": "2025-02-03", "baseline_to": "2025-03-03",
+        "participants": ["Public Works", "Example Civic Association"],
+        "commitments": [
+            {"metric": "median_days_to_resolve", "family": "lighting", "target": 0.5,
+             "deadline": "2025-06-30", "owner_kind": "department", "owner": "PWD",
+             "description": "Fix a dark light within half a day."},
+            {"metric": "open_backlog", "target": 1, "deadline": "2025-06-30",
+             "owner_kind": "group", "owner": "Example Civic Association"},
+        ]} | overrides
+
+
+def amendment(plan: dict, **overrides) -> dict:
+    """The plan as it stands, as a PUT body (commitments keep their numbers)."""
+    commitments = [{"number": c["number"], "metric": c["metric"], "family": c["family"],
+                    "target": c["target"], "deadline": c["deadline"],
+                    "owner_kind": c["owner"]["kind"],
+                    "owner": c["owner"]["department"] or c["owner"]["name"],
+                    "description": c["description"]} for c in plan["commitments"]]
+    return {"version": plan["version"], "title": plan["title"],
+            "meeting_date": plan["meeting_date"], "participants": plan["participants"],
+            "population": plan["population"], "change_note": "Amended at a follow-up meeting.",
+            "commitments": commitments} | overrides

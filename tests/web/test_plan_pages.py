@@ -21,7 +21,8 @@ from neighborhood.accounts.permissions import Actor, Role
 from neighborhood.extensions import db
 from neighborhood.reports.services import Submission, submit_report
 from neighborhood.workflow.services import TransitionRequest, transition_report
-from tests.accountability.scenario import DORCHESTER, build_scenario, local
+from tests.accountability.scenario import (DORCHESTER, amendment, build_scenario, local,
+                                          plan_body)
 from tests.fixtures.browser import LOCAL_HOSTS, Watch, phone_context, screenshot
 
 API = "/api/v1/plans"
@@ -34,34 +35,6 @@ PACK_HEADINGS = ("Scorecard", "Hotspots and emerging trends", "Oldest open repor
                  "What changed since the last meeting")
 # A4 and US Letter in PostScript points (1/72 in); Chromium rounds to whole CSS pixels.
 PAPER = {"A4": (595, 842), "Letter": (612, 792)}
-
-
-def plan_body(**overrides) -> dict:
-    """A valid adoption for the scenario: Dorchester lights (Public Works) and the backlog."""
-    return {
-        "neighborhood": "6", "title": "Dorchester lights", "meeting_date": "2025-03-03",
-        "baseline_from": "2025-02-03", "baseline_to": "2025-03-03",
-        "participants": ["Public Works", "Example Civic Association"],
-        "commitments": [
-            {"metric": "median_days_to_resolve", "family": "lighting", "target": 0.5,
-             "deadline": "2025-06-30", "owner_kind": "department", "owner": "PWD",
-             "description": "Fix a dark light within half a day."},
-            {"metric": "open_backlog", "target": 1, "deadline": "2025-06-30",
-             "owner_kind": "group", "owner": "Example Civic Association"},
-        ]} | overrides
-
-
-def amendment(plan: dict, **overrides) -> dict:
-    """The plan as it stands, as a PUT body (commitments keep their numbers)."""
-    commitments = [{"number": c["number"], "metric": c["metric"], "family": c["family"],
-                    "target": c["target"], "deadline": c["deadline"],
-                    "owner_kind": c["owner"]["kind"],
-                    "owner": c["owner"]["department"] or c["owner"]["name"],
-                    "description": c["description"]} for c in plan["commitments"]]
-    return {"version": plan["version"], "title": plan["title"],
-            "meeting_date": plan["meeting_date"], "participants": plan["participants"],
-            "population": plan["population"], "change_note": "Amended at a follow-up meeting.",
-            "commitments": commitments} | overrides
 
 
 @pytest.fixture
