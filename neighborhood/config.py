@@ -33,6 +33,7 @@ ENVIRONMENT_SETTINGS = {
     "OPEN311_ENDPOINT_TYPE": str,
     "OPEN311_POST_RATE_LIMIT": str,
     "RATELIMIT_STORAGE_URI": str,
+    "RATELIMIT_ENABLED": "flag",
     "MAP_TILE_URL": str,
     "MAP_TILE_ATTRIBUTION": str,
     "FORCE_HTTPS": "flag",
@@ -103,6 +104,7 @@ class Config:
     OPEN311_POST_RATE_LIMIT = "60 per minute"
     # Rate-limit counters: memory by default; e.g. redis://localhost:6379 when shared.
     RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_ENABLED = True  # off only for load benchmarks that come from one address
 
     # Web pages: map tiles come from this URL template ({z}/{x}/{y}); our own stand-in tile
     # (/map-tiles/...) when empty. The browser fetches tiles from nowhere else.
