@@ -43,10 +43,10 @@ demo: db
 # Translate the new entries in neighborhood/translations/<lang>/LC_MESSAGES/messages.po, then
 # run it again; tests/web/test_i18n.py fails while an entry is missing or the .mo is stale.
 translations: venv
-	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output \
 	  --project Neighborhood -o neighborhood/translations/messages.pot .
 	$(BIN)/pybabel update -i neighborhood/translations/messages.pot \
-	  -d neighborhood/translations --no-fuzzy-matching
+	  -d neighborhood/translations --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d neighborhood/translations
 
 clean:

@@ -66,28 +66,56 @@ class Snapshot:
 
 
 PLAN_FIELDS = ("title", "meeting_date", "participants", "population")
+COMMITMENT_FIELDS = ("metric", "family", "target", "deadline", "owner", "description")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One fact of what a version changed; str() is the API's English line, pages translate it.
+
+    kind is "plan" (a plan field), "removed", "added", "commitment" (a commitment field) or
+    "recomputed" (a commitment's baseline, because its definition changed).
+    """
+
+    kind: str
+    number: int | None = None
+    field: str | None = None
+    old: object = None
+    new: object = None
+
+    def __str__(self) -> str:
+        if self.kind == "plan":
+            return f"{self.field}: {self.old!r} -> {self.new!r}"
+        if self.kind == "removed":
+            return f"commitment {self.number} removed"
+        if self.kind == "added":
+            metric, family = self.new
+            return f"commitment {self.number} added: {metric}" + (f" ({family})" if family
+                                                                   else "")
+        if self.kind == "commitment":
+            return f"commitment {self.number} {self.field}: {self.old!r} -> {self.new!r}"
+        return f"commitment {self.number} baseline recomputed (its definition changed)"
 
 
 def changes(old_plan: dict, new_plan: dict, old: Sequence[Snapshot],
-            new: Sequence[Snapshot]) -> list[str]:
-    """Return, in words, what a version changed from the one before it (oldest facts first)."""
-    out = [f"{field}: {old_plan[field]!r} -> {new_plan[field]!r}"
+            new: Sequence[Snapshot]) -> list[Change]:
+    """Return what a version changed from the one before it (oldest facts first)."""
+    out = [Change("plan", field=field, old=old_plan[field], new=new_plan[field])
            for field in PLAN_FIELDS if old_plan[field] != new_plan[field]]
     before = {c.number: c for c in old}
     after = {c.number: c for c in new}
     for number in sorted(before.keys() - after.keys()):
-        out.append(f"commitment {number} removed")
+        out.append(Change("removed", number))
     for number in sorted(after):
         c = after[number]
         if number not in before:
-            out.append(f"commitment {number} added: {c.metric}"
-                       + (f" ({c.family})" if c.family else ""))
+            out.append(Change("added", number, new=(c.metric, c.family)))
             continue
         b = before[number]
-        for field in ("metric", "family", "target", "deadline", "owner", "description"):
+        for field in COMMITMENT_FIELDS:
             if getattr(b, field) != getattr(c, field):
-                out.append(f"commitment {number} {field}: {getattr(b, field)!r} -> "
-                           f"{getattr(c, field)!r}")
+                out.append(Change("commitment", number, field, getattr(b, field),
+                                  getattr(c, field)))
         if c.baseline_recomputed:
-            out.append(f"commitment {number} baseline recomputed (its definition changed)")
+            out.append(Change("recomputed", number))
     return out

@@ -7,6 +7,8 @@ stats module computes the figures. Every definition is in docs/accountability.md
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from flask_babel import gettext as _
+
 from neighborhood.accountability import queries, stats
 from neighborhood.accountability.queries import Scope
 from neighborhood.core.db import utcnow
@@ -46,9 +48,10 @@ def resolve_range(start: datetime | None, end: datetime | None, tz: str,
     end = _utc(end, tz, "to") if end else now
     start = _utc(start, tz, "from") if start else end - timedelta(days=DEFAULT_DAYS)
     if not start < end:
-        raise InvalidInput.field("query", "from", "Must be before `to`.")
+        raise InvalidInput.field("query", "from", _("Must be before `to`."))
     if end - start > timedelta(days=MAX_DAYS):
-        raise InvalidInput.field("query", "to", f"The range may span at most {MAX_DAYS} days.")
+        raise InvalidInput.field("query", "to", _("The range may span at most %(days)s days.",
+                                                    days=MAX_DAYS))
     return start, end
 
 
@@ -59,7 +62,7 @@ def _utc(moment: datetime, tz: str, name: str) -> datetime:
     except (OverflowError, ValueError):
         moment = None
     if moment is None or not EARLIEST <= moment < LATEST:
-        raise InvalidInput.field("query", name, "Dates must lie between 1970 and 2999.")
+        raise InvalidInput.field("query", name, _("Dates must lie between 1970 and 2999."))
     return moment
 
 
@@ -136,7 +139,8 @@ def _category_ids(query: StatsQuery, all_categories) -> tuple[int, ...] | None:
     by_code = {c.code: c for c in all_categories}
     unknown = [code for code in query.categories if code not in by_code]
     if unknown:
-        raise InvalidInput.field("query", "category", f"No category {unknown[0]!r}.")
+        raise InvalidInput.field("query", "category",
+                                 _("No category '%(code)s'.", code=unknown[0]))
     if not query.categories and not query.families:
         return None
     chosen = [c for c in all_categories

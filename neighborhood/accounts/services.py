@@ -4,6 +4,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from marshmallow import ValidationError
 from marshmallow.validate import Email
 from sqlalchemy import select
@@ -28,7 +29,7 @@ def normalize_email(raw: str, *, location: str = "json", field: str = "email") -
     try:
         return Email()(address)
     except ValidationError as exc:
-        raise InvalidInput.field(location, field, "Not a valid email address.") from exc
+        raise InvalidInput.field(location, field, _("Not a valid email address.")) from exc
 
 
 def create_user(email: str, role: str, *, display_name: str | None = None,
@@ -66,7 +67,7 @@ def authenticate(email: str, password: str, *, now: datetime | None = None) -> U
     """Return the active account these credentials open; 401 (the same for every miss)."""
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if not verify_password(user.password_hash if user else None, password) or not user.active:
-        raise Unauthorized("Wrong email or password.")
+        raise Unauthorized(_("Wrong email or password."))
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = now or utcnow()

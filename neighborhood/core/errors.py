@@ -3,8 +3,11 @@
 from http import HTTPStatus
 
 from flask import Flask, current_app, jsonify, render_template, request
+from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from neighborhood.core.messages import localize_errors
 
 
 class DomainError(Exception):
@@ -28,7 +31,8 @@ class InvalidInput(DomainError):
     @classmethod
     def field(cls, location: str, field: str, message: str) -> "InvalidInput":
         """Return an error about one field of one request location (json, form, files, ...)."""
-        return cls(f"Invalid {field}: {message}", {location: {field: [message]}})
+        return cls(_("Invalid %(field)s: %(message)s", field=field, message=message),
+                   {location: {field: [message]}})
 
 
 class Unauthorized(DomainError):
@@ -118,6 +122,7 @@ def render_error(status: int, message: str | None = None, errors: dict | None = 
     for prefix, renderer in current_app.extensions.get("error_renderers", {}).items():
         if request.path.startswith(prefix):
             return renderer(status, message, errors, dict(headers or {}))
+    errors = localize_errors(errors)
     if wants_json():
         body = {"code": status, "status": phrase}
         if message:
@@ -141,7 +146,7 @@ def handle_http_exception(error: HTTPException):
     headers.update(data.get("headers") or {})
     message = data.get("message") or error.description
     if errors:
-        message = "The request has invalid fields."
+        message = _("The request has invalid fields.")
     return render_error(error.code or 500, message, errors, headers)
 
 
@@ -154,7 +159,7 @@ def handle_domain_error(error: DomainError):
 def handle_validation_error(error: ValidationError):
     """Render a marshmallow error raised outside flask-smorest's argument parsing."""
     location = getattr(error, "location", "json")
-    return render_error(422, "The request has invalid fields.", {location: error.messages})
+    return render_error(422, _("The request has invalid fields."), {location: error.messages})
 
 
 def handle_unexpected(error: Exception):

@@ -4,6 +4,7 @@ import hashlib
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -27,7 +28,7 @@ def supporter_key(actor: Actor, device: str | None, location: str = "json") -> s
         return f"user:{actor.user_id}"
     if not device:
         raise InvalidInput.field(location, "device_id",
-                                 "Sign in, or send the device id this app generated.")
+                                 _("Sign in, or send the device id this app generated."))
     return "device:" + hashlib.sha256(device.encode()).hexdigest()
 
 
@@ -46,7 +47,7 @@ def support_report(report_id: int, actor: Actor, *, device: str | None = None,
     """Add one "me too" to an open report; return it and whether this support is new."""
     report = get_public_report(report_id)
     if report.status not in OPEN_STATUSES:
-        raise Conflict("Only open reports take support; reopen it if the problem is back.",
+        raise Conflict(_("Only open reports take support; reopen it if the problem is back."),
                        status=report.status)
     key = supporter_key(actor, device)
     if not insert_once(Support(report_id=report.id, supporter=key, created_at=now or utcnow())):
@@ -94,13 +95,13 @@ def _follower_from(token: str, purpose: str) -> Follower:
     try:
         follower_id, email = _serializer(purpose).loads(token, max_age=max_age)
     except SignatureExpired as exc:
-        raise InvalidInput.field("query", "token", "This link has expired; follow the "
-                                 "report again to get a new one.") from exc
+        raise InvalidInput.field("query", "token", _("This link has expired; follow the "
+                                                    "report again to get a new one.")) from exc
     except (BadSignature, ValueError, TypeError) as exc:
-        raise InvalidInput.field("query", "token", "This link is not valid.") from exc
+        raise InvalidInput.field("query", "token", _("This link is not valid.")) from exc
     follower = db.session.get(Follower, follower_id) if isinstance(follower_id, int) else None
     if follower is None or follower.email != email:
-        raise NotFound("You no longer follow this report.")
+        raise NotFound(_("You no longer follow this report."))
     return follower
 
 
@@ -117,7 +118,7 @@ def follow_report(report_id: int, actor: Actor, *, email: str | None,
     address = (account_email if actor.user_id is not None else email) or ""
     address = address.strip().lower()
     if not address:
-        raise InvalidInput.field("json", "email", "An email address is needed to follow.")
+        raise InvalidInput.field("json", "email", _("An email address is needed to follow."))
     follower = db.session.scalar(select(Follower).where(Follower.report_id == report.id,
                                                         Follower.email == address))
     if follower is not None and follower.confirmed_at is not None:

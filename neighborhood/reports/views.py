@@ -2,6 +2,7 @@
 
 from flask import current_app, request, send_file, url_for
 from flask.views import MethodView
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import RAISE, ValidationError
 
@@ -89,7 +90,7 @@ def read_body(schema, file_field: str | None = None) -> tuple[dict, list[Upload]
     try:
         data = schema().load(raw)
     except ValidationError as exc:
-        raise InvalidInput("The request has invalid fields.", {location: exc.messages}) from exc
+        raise InvalidInput(_("The request has invalid fields."), {location: exc.messages}) from exc
     return data, uploads, location
 
 

@@ -1,5 +1,6 @@
 """Routing: departments, service-area claims, and the cached router used at intake."""
 
+from flask_babel import gettext as _
 from geoalchemy2.shape import from_shape, to_shape
 from shapely import force_2d
 from shapely.errors import ShapelyError
@@ -34,7 +35,7 @@ def find_department(code_or_name: str) -> Department:
     department = db.session.scalar(select(Department).where(or_(
         func.lower(Department.code) == wanted, func.lower(Department.name) == wanted)))
     if department is None:
-        raise NotFound(f"No department '{code_or_name}'.")
+        raise NotFound(_("No department '%(name)s'.", name=code_or_name))
     return department
 
 

@@ -1,6 +1,6 @@
 """Languages: English and Spanish, chosen by the switch (a cookie) or else by the browser."""
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 
 from neighborhood.extensions import babel
 
@@ -11,6 +11,8 @@ ONE_YEAR = 365 * 24 * 3600
 def select_locale() -> str:
     """Return the language for this request: the chosen one, else the browser's best match."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # commands and jobs: messages in the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if chosen in languages:
         return chosen

@@ -2,6 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 
+from neighborhood.workflow.labels import CLOSE_REASONS, STATUSES  # noqa: F401 (re-exported)
+
 FAMILIES = {
     "lighting": _l("Street lighting"),
     "parks": _l("Parks"),
@@ -12,20 +14,6 @@ FAMILIES = {
 # A symbol per family next to its name (never the only cue).
 FAMILY_ICONS = {"lighting": "💡", "parks": "🌳", "signs": "🪧", "problem_business": "🏪",
                 "other": "•"}
-STATUSES = {
-    "pending_review": _l("Waiting for review"),
-    "open": _l("Open"),
-    "acknowledged": _l("Acknowledged"),
-    "in_progress": _l("In progress"),
-    "resolved": _l("Resolved"),
-    "closed": _l("Closed"),
-}
-CLOSE_REASONS = {
-    "duplicate": _l("duplicate"),
-    "not_city_responsibility": _l("not the city's responsibility"),
-    "cannot_reproduce": _l("could not be found"),
-    "spam": _l("spam"),
-}
 ROLES = {
     "visitor": _l("a neighbour"),
     "resident": _l("a resident"),

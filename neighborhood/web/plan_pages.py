@@ -50,6 +50,13 @@ METRIC_LABELS = {
     "reports_per_1000": _l("Reports per 1,000 residents per year"),
 }
 DIRECTIONS = {"lower": _l("lower is better"), "higher": _l("higher is better")}
+# What the history of a plan names (plan_rules.Change.field).
+CHANGE_FIELDS = {
+    "title": _l("Title"), "meeting_date": _l("Meeting date"),
+    "participants": _l("Participants"), "population": _l("Population"),
+    "metric": _l("measure"), "family": _l("family"), "target": _l("target"),
+    "deadline": _l("deadline"), "owner": _l("owner"), "description": _l("description"),
+}
 # The words of the hotspot map (/map): a Gi* bin, an emerging-trend pattern and its meaning.
 BIN_WORDS = {
     3: _l("Hotspot, 99 % confidence"), 2: _l("Hotspot, 95 % confidence"),
@@ -175,6 +182,46 @@ def _commitment_view(c: dict, *, spark_width: int = 160, spark_height: int = 40)
     return c | {"view": view}
 
 
+def _change_value(field: str, value) -> str:
+    if value is None or value == "" or value == []:
+        return _("none")
+    if field == "metric":
+        return str(METRIC_LABELS.get(value, value))
+    if field == "family":
+        return labels.label(labels.FAMILIES, value)
+    if field in ("meeting_date", "deadline"):
+        return format_date(date.fromisoformat(str(value)), "medium")
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, (int, float)):
+        return format_decimal(value)
+    return str(value)
+
+
+def change_text(change) -> str:
+    """Return one fact of a plan's history in the reader's language."""
+    if change == "adopted":
+        return _("Adopted.")
+    field = str(CHANGE_FIELDS.get(change.field, change.field or ""))
+    if change.kind == "plan":
+        return _("%(field)s: “%(old)s” → “%(new)s”.", field=field,
+                 old=_change_value(change.field, change.old),
+                 new=_change_value(change.field, change.new))
+    if change.kind == "removed":
+        return _("Commitment %(number)s removed.", number=change.number)
+    if change.kind == "added":
+        metric, family = change.new
+        return _("Commitment %(number)s added: %(metric)s (%(family)s).", number=change.number,
+                 metric=_change_value("metric", metric), family=family_text(family))
+    if change.kind == "commitment":
+        return _("Commitment %(number)s, %(field)s: “%(old)s” → “%(new)s”.",
+                 number=change.number, field=field,
+                 old=_change_value(change.field, change.old),
+                 new=_change_value(change.field, change.new))
+    return _("Commitment %(number)s: baseline recomputed (its definition changed).",
+             number=change.number)
+
+
 def _tz() -> str:
     return current_app.config["CITY_TIMEZONE"]
 
@@ -197,7 +244,7 @@ def plan_page(plan_id):
                            baseline_window=days_text(detail["baseline_from"],
                                                      detail["baseline_to"]),
                            status_counts=status_counts_text, labels=labels,
-                           words=STATUS_WORDS, symbols=STATUS_SYMBOLS)
+                           words=STATUS_WORDS, symbols=STATUS_SYMBOLS, change_text=change_text)
 
 
 @bp.get("/plans/<int:plan_id>/versions/<int:number>")
@@ -209,7 +256,7 @@ def plan_version(plan_id, number):
                            baseline_window=days_text(version["baseline_from"],
                                                      version["baseline_to"]),
                            commitments=[_commitment_view(c) for c in version["commitments"]],
-                           labels=labels)
+                           labels=labels, change_text=change_text)
 
 
 # --- the meeting pack -----------------------------------------------------------------------
@@ -313,7 +360,7 @@ def meeting_pack(plan_id):
                            baseline_window=days_text(detail["baseline_from"],
                                                      detail["baseline_to"]),
                            hotspots=hotspots, oldest=oldest, unlisted=unlisted,
-                           changed=changed, printed=now, labels=labels,
+                           changed=changed, printed=now, labels=labels, change_text=change_text,
                            report_url=url_for("web.report_page", report_id=1,
                                               _external=True).rsplit("/", 1)[0] + "/N",
                            words=STATUS_WORDS, symbols=STATUS_SYMBOLS,

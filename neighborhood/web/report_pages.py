@@ -14,6 +14,7 @@ from marshmallow import ValidationError
 from neighborhood.accounts.auth import current_account, current_actor
 from neighborhood.core import transaction
 from neighborhood.core.errors import Conflict, InvalidInput
+from neighborhood.core.messages import localize_errors
 from neighborhood.maps.render import city_map, embed, map_text
 from neighborhood.open311.queries import locate_address
 from neighborhood.reports import engagement
@@ -93,6 +94,15 @@ def _submission_from_form(form, files) -> Submission:
                       idempotency_key=form.get("idempotency_key") or None)
 
 
+def _messages(value) -> list[str]:
+    """Return every message under a field, nested ones (contact.email, answers) included."""
+    if isinstance(value, dict):
+        return [m for inner in value.values() for m in _messages(inner)]
+    if isinstance(value, (list, tuple)):
+        return [m for inner in value for m in _messages(inner)]
+    return [str(value)]
+
+
 @bp.route("/reports/new", methods=["GET", "POST"])
 def new_report():
     """Show the report form; on post, submit the report and go to its page."""
@@ -105,7 +115,9 @@ def new_report():
         result = submit_report(submission, actor=current_actor(),
                                reporter_email=account.email if account else None)
     except InvalidInput as exc:
-        fields = (exc.errors or {}).get("form") or (exc.errors or {}).get("files") or {}
+        errors = localize_errors(exc.errors or {})
+        fields = {name: _messages(value) for name, value in
+                  (errors.get("form") or errors.get("files") or {}).items()}
         return _render_form(request.form.to_dict(), {"_": exc.message, **fields}, 422)
     flash(_("Thank you. Your report was sent; follow it here."), "ok")
     return redirect(url_for("web.report_page", report_id=result.report.id), code=303)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from neighborhood.accounts.permissions import (Actor, can_confirm_fix, can_reassign,
@@ -20,6 +21,7 @@ from neighborhood.reports.engagement import insert_once, merge_engagement, suppo
 from neighborhood.reports.models import MAX_ID, FixConfirmation, Report
 from neighborhood.reports.services import Upload, attach_photos, process_uploads
 from neighborhood.routing.services import find_department
+from neighborhood.workflow.labels import status_word
 from neighborhood.workflow.models import StatusChange
 from neighborhood.workflow.states import (CLOSED_STATUSES, CloseReason, Status,
                                           find_transition, is_public, transitions_from,
@@ -45,7 +47,7 @@ def load_report(report_id: int, actor: Actor) -> Report:
         report = db.session.scalar(select(Report).where(Report.id == report_id)
                                    .with_for_update(of=Report))
     if report is None or not can_view_report(actor, report.status, report.department_id):
-        raise NotFound(f"No report {report_id}.")
+        raise NotFound(_("No report %(number)s.", number=report_id))
     return report
 
 
@@ -74,14 +76,16 @@ def _record(report: Report, actor: Actor, now: datetime, **fields) -> StatusChan
 def _duplicate_target(report: Report, wanted: int | None, where: str) -> Report:
     if wanted is None:
         raise InvalidInput.field(where, "duplicate_of",
-                                 "Closing as a duplicate needs the original report's id.")
+                                 _("Closing as a duplicate needs the original report's id."))
     original = db.session.get(Report, wanted) if wanted <= MAX_ID else None
     if original is None or not is_public(original.status) or original.id == report.id:
-        raise InvalidInput.field(where, "duplicate_of", f"No other public report {wanted}.")
+        raise InvalidInput.field(where, "duplicate_of", _("No other public report %(number)s.",
+                                                            number=wanted))
     if original.duplicate_of_id is not None:
         raise InvalidInput.field(where, "duplicate_of",
-                                 f"Report {wanted} is itself a duplicate of "
-                                 f"{original.duplicate_of_id}; use that one.")
+                                 _("Report %(number)s is itself a duplicate of %(original)s; "
+                                   "use that one.", number=wanted,
+                                   original=original.duplicate_of_id))
     return original
 
 
@@ -94,31 +98,36 @@ def transition_report(report_id: int, actor: Actor, request: TransitionRequest, 
     rule = find_transition(report.status, request.to)
     if rule is None:
         allowed = allowed_targets(report, actor, now)
-        raise Conflict(f"A report in status '{report.status}' cannot move to '{request.to}'.",
+        raise Conflict(_("A report in status '%(status)s' cannot move to '%(target)s'.",
+                         status=status_word(report.status), target=status_word(request.to)),
                        status=report.status, allowed=allowed)
     if not can_transition(actor, rule, report.department_id):
-        _deny(actor, f"You may not move this report to '{request.to}'.")
+        _deny(actor, _("You may not move this report to '%(target)s'.",
+                       target=status_word(request.to)))
     window_open = within_public_window(report.closed_at, now)
     if not can_transition(actor, rule, report.department_id, within_window=window_open):
-        raise Conflict("The report was resolved more than 30 days ago; neighbours can no "
-                       "longer reopen it. Please file a new report.",
+        raise Conflict(_("The report was resolved more than 30 days ago; neighbours can no "
+                         "longer reopen it. Please file a new report."),
                        status=report.status, allowed=allowed_targets(report, actor, now))
     note = (request.note or "").strip() or None
     if rule.note_required and not note:
-        raise InvalidInput.field(where, "note", f"Moving to '{request.to}' needs a note.")
+        raise InvalidInput.field(where, "note", _("Moving to '%(target)s' needs a note.",
+                                                  target=status_word(request.to)))
     reason = request.reason
     if rule.reason_required and not reason:
-        raise InvalidInput.field(where, "reason", "Closing needs a reason: "
-                                 + ", ".join(r.value for r in CloseReason) + ".")
+        raise InvalidInput.field(where, "reason", _(
+            "Closing needs a reason: %(reasons)s.",
+            reasons=", ".join(r.value for r in CloseReason)))
     if reason and request.to != Status.CLOSED:
-        raise InvalidInput.field(where, "reason", "Only closing takes a reason.")
+        raise InvalidInput.field(where, "reason", _("Only closing takes a reason."))
     original = None
     if reason == CloseReason.DUPLICATE:
         original = _duplicate_target(report, request.duplicate_of, where)
     elif request.duplicate_of is not None:
-        raise InvalidInput.field(where, "duplicate_of", "Only a duplicate has an original.")
+        raise InvalidInput.field(where, "duplicate_of",
+                                 _("Only a duplicate has an original."))
     if request.photo and request.to != Status.RESOLVED:
-        raise InvalidInput.field("files", "photo", "Only a resolution takes a photo.")
+        raise InvalidInput.field("files", "photo", _("Only a resolution takes a photo."))
     photos = process_uploads([request.photo], "photo") if request.photo else []
 
     previous = report.status
@@ -151,13 +160,14 @@ def reassign_report(report_id: int, actor: Actor, department: str, *, note: str 
     now = now or utcnow()
     report = load_report(report_id, actor)
     if not can_reassign(actor, report.department_id):
-        _deny(actor, "Only staff of the routed department, moderators and admins reassign.")
+        _deny(actor, _("Only staff of the routed department, moderators and admins reassign."))
     if report.status in CLOSED_STATUSES:
-        raise Conflict("A closed report cannot be reassigned; reopen it first.",
+        raise Conflict(_("A closed report cannot be reassigned; reopen it first."),
                        status=report.status, allowed=allowed_targets(report, actor, now))
     target = find_department(department)
     if target.id == report.department_id:
-        raise InvalidInput.field("json", "department", f"The report is already with {target.name}.")
+        raise InvalidInput.field("json", "department", _(
+            "The report is already with %(department)s.", department=target.name))
     previous = report.department_id
     report.department_id = target.id
     report.updated_at = now
@@ -172,12 +182,12 @@ def confirm_fixed(report_id: int, actor: Actor, *, device: str | None = None,
     now = now or utcnow()
     report = load_report(report_id, actor)
     if not can_confirm_fix(actor, report.department_id):
-        _deny(actor, "The department that resolved a report cannot confirm its own fix.")
+        _deny(actor, _("The department that resolved a report cannot confirm its own fix."))
     if report.status != Status.RESOLVED:
-        raise Conflict("Only a resolved report can be confirmed fixed.", status=report.status,
+        raise Conflict(_("Only a resolved report can be confirmed fixed."), status=report.status,
                        allowed=allowed_targets(report, actor, now))
     if not within_public_window(report.closed_at, now):
-        raise Conflict("The report was resolved more than 30 days ago.", status=report.status,
+        raise Conflict(_("The report was resolved more than 30 days ago."), status=report.status,
                        allowed=[])
     key = supporter_key(actor, device)
     if not insert_once(FixConfirmation(report_id=report.id, supporter=key, created_at=now)):

@@ -65,7 +65,7 @@ def test_changes_name_every_plan_field_and_commitment_that_changed():
     new = [snap(1, target=25.0), snap(3, metric="reopen_rate", family=None),
            snap(2, metric="within_sla_share", family="lighting", target=0.8,
                 baseline_recomputed=True)]
-    assert changes(PLAN, PLAN | {"title": "Streets and signs"}, old, new) == [
+    assert [str(c) for c in changes(PLAN, PLAN | {"title": "Streets and signs"}, old, new)] == [
         "title: 'Streets' -> 'Streets and signs'",
         "commitment 1 target: 30.0 -> 25.0",
         "commitment 2 family: 'signs' -> 'lighting'",
@@ -75,7 +75,8 @@ def test_changes_name_every_plan_field_and_commitment_that_changed():
 
 
 def test_a_dropped_commitment_is_named():
-    assert changes(PLAN, PLAN, [snap(1), snap(2)], [snap(1)]) == ["commitment 2 removed"]
+    assert [str(c) for c in changes(PLAN, PLAN, [snap(1), snap(2)], [snap(1)])] == [
+        "commitment 2 removed"]
 
 
 def test_no_change_is_no_change():

@@ -11,6 +11,8 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from tests.fixtures.browser import phone_context, screenshot
+from tests.web.test_report_form import form_fields
+from tests.web.test_report_page import _resolved, _token
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = ROOT / "neighborhood" / "translations" / "es" / "LC_MESSAGES"
@@ -24,7 +26,8 @@ def spanish() -> object:
 
 def test_every_string_of_the_pages_has_a_spanish_translation(tmp_path):
     pot = tmp_path / "messages.pot"
-    subprocess.run([str(PYBABEL), "extract", "-F", "babel.cfg", "-k", "_l", "--no-location",
+    subprocess.run([str(PYBABEL), "extract", "-F", "babel.cfg", "-k", "_l", "-k", "N_",
+                    "--no-location",
                     "-o", str(pot), "."], cwd=ROOT, check=True, capture_output=True)
     with pot.open("rb") as source:
         wanted = {m.id for m in read_po(source) if m.id}
@@ -108,6 +111,49 @@ def test_dates_and_numbers_follow_the_language(client, lifecycle_city, dummy_rep
     month = re.search(r'<time datetime="[^"]+">([^<]+)</time>', english).group(1)
     mes = re.search(r'<time datetime="[^"]+">([^<]+)</time>', spanish_page).group(1)
     assert month != mes  # e.g. "Nov 22, 2026, 3:04:05 AM" and "22 nov 2026, 3:04:05"
+
+
+# --- messages from services and validation ---------------------------------------------
+
+
+def test_a_refused_action_is_explained_in_spanish(client, lifecycle_city, create_account,
+                                                  dummy_report_body):
+    report_id = _resolved(client, create_account, dummy_report_body)
+    client.set_cookie("lang", "es")
+    html = client.get(f"/reports/{report_id}").get_data(as_text=True)
+    page = client.post(f"/reports/{report_id}/support", data={"csrf_token": _token(html)},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Solo los reportes abiertos reciben apoyo; reábralo si el problema ha vuelto." in page
+    assert "Only open reports take support" not in page
+
+
+def test_form_errors_are_shown_in_spanish(client, lifecycle_city):
+    client.set_cookie("lang", "es")
+    body = form_fields(client, category="street_light_outage", lat="42.3550", lon="-71.0656",
+                       **{"contact.email": "not-an-address"})
+    response = client.post("/reports/new", data=body)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Falta este dato obligatorio." in html  # the description
+    assert "No es un correo electrónico válido." in html
+    assert "Missing data" not in html and "Not a valid email" not in html
+
+
+def test_api_messages_follow_the_accept_language_header(client, lifecycle_city,
+                                                        dummy_report_body):
+    bad = dummy_report_body | {"lat": 95, "category": "no_such_thing"}
+    english = client.post("/api/v1/reports", json=bad).json
+    spanish_answer = client.post("/api/v1/reports", json=bad,
+                                 headers={"Accept-Language": "es"}).json
+    assert english["message"] == "The request has invalid fields."
+    assert english["errors"]["json"]["lat"] == [
+        "Must be greater than or equal to -90 and less than or equal to 90."]
+    assert spanish_answer["message"] == "La solicitud tiene campos no válidos."
+    assert spanish_answer["errors"]["json"]["lat"] == [
+        "Debe ser mayor o igual que -90 y menor o igual que 90."]
+    unknown = client.post("/api/v1/reports", json=dummy_report_body | {"category": "nope"},
+                          headers={"Accept-Language": "es"}).json
+    assert unknown["errors"]["json"]["category"] == ["Categoría desconocida «nope»."]
 
 
 # --- in Chromium --------------------------------------------------------------------------

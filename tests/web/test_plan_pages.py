@@ -161,8 +161,18 @@ def test_an_amended_plan_keeps_every_version_readable(client, adopt, admin):
     history = section(page, "history-heading")
     versions = re.findall(r'<li data-version="(\d+)">', history)
     assert versions == ["2", "1"]  # newest first
-    for change in amended["versions"][1]["changes"]:
+    assert len(amended["versions"][1]["changes"]) == 5
+    for change in ("Title: “Dorchester lights” → “Dorchester lights and backlog”.",
+                   "Meeting date: “Mar 3, 2025” → “Apr 1, 2025”.",
+                   "Commitment 1, target: “0.5” → “0.75”.",
+                   "Commitment 2, family: “none” → “Street lighting”.",
+                   "Commitment 2: baseline recomputed (its definition changed)."):
         assert change in text_of(history), change
+    client.set_cookie("lang", "es")
+    spanish = text_of(section(client.get(f"/plans/{plan['id']}").text, "history-heading"))
+    assert "Compromiso 1, meta: «0,5» → «0,75»." in spanish
+    assert "Fecha de la reunión: «3 mar 2025» → «1 abr 2025»." in spanish
+    client.set_cookie("lang", "en")
     assert "Amended at a follow-up meeting." in history
     assert figure_in(commitments_on(page)[1], "target")[0] == 0.75
     assert "Recomputed when the commitment" in commitments_on(page)[2]
@@ -181,7 +191,7 @@ def test_an_amended_plan_keeps_every_version_readable(client, adopt, admin):
 
     second = client.get(f"/plans/{plan['id']}/versions/2").text
     assert "Version 2 of 2" in second and "A later version replaces it." not in second
-    assert "commitment 1 target: 0.5 -&gt; 0.75" in second
+    assert "Commitment 1, target: “0.5” → “0.75”." in text_of(second)
     assert "Recomputed when the commitment" in rows_of(second, "recorded")[1]
     assert 'rel="prev" href="/plans/%d/versions/1"' % plan["id"] in second
 

@@ -393,7 +393,7 @@ def test_a_stale_button_is_refused_with_the_reason(app, people, pwd_report):
 
     notice = desk.flashed(desk.move(pwd_report, to="acknowledged"))  # a second, older tab
 
-    assert "cannot move to &#39;acknowledged&#39;" in notice
+    assert "cannot move to &#39;Acknowledged&#39;" in notice
     assert report_row(app, pwd_report).status == "acknowledged"
 
 
