@@ -64,6 +64,12 @@ def process_photo(data: bytes, *, max_bytes: int, max_pixels: int,
                 image.save(out, "JPEG", quality=85, optimize=True)
     except PhotoRejected:
         raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        # Pillow refuses a header past its own limit before our pixel check sees the size;
+        # when ours is lower, that header is "too many pixels", not an undecodable file.
+        if max_pixels < Image.MAX_IMAGE_PIXELS:
+            raise PhotoRejected(f"the image has more than {max_pixels:,} pixels") from exc
+        raise PhotoRejected("the image could not be decoded") from exc
     except Exception as exc:  # noqa: BLE001 - decoders raise many kinds on hostile input
         raise PhotoRejected("the image could not be decoded") from exc
     return ProcessedPhoto(out.getvalue(), image.width, image.height)
