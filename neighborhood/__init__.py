@@ -18,7 +18,7 @@ def create_app(config: object | None = None, **overrides) -> Flask:
     from neighborhood.accounts.views import blp as auth_api
     from neighborhood.accountability.plan_views import blp as plans_api
     from neighborhood.accountability.views import blp as accountability_api
-    from neighborhood.core import errors, security, transaction
+    from neighborhood.core import errors, limits, security, transaction
     from neighborhood.extensions import api, compress, db, limiter, migrate
     from neighborhood.exports.views import blp as exports_api
     from neighborhood.maps.views import bp as maps
@@ -71,6 +71,7 @@ def create_app(config: object | None = None, **overrides) -> Flask:
     templating.init_app(app)
     open311.init_app(app)
     limiter.init_app(app)
+    limits.init_app(app)
     auth.init_app(app)
     transaction.init_app(app)
     notifications.init_app(app)  # after the transaction hook: it drains after the commit

@@ -27,6 +27,7 @@ ENVIRONMENT_SETTINGS = {
     "SESSION_COOKIE_SECURE": "flag",
     "SENSITIVE_COORDINATE_DECIMALS": int,
     "REPORTER_CONTACT_RETENTION_DAYS": int,
+    "FOLLOW_CONFIRM_DAYS": int,
     "OPEN311_JURISDICTION": str,
     "OPEN311_CONTACT": str,
     "OPEN311_KEY_SERVICE": str,
@@ -34,6 +35,10 @@ ENVIRONMENT_SETTINGS = {
     "OPEN311_POST_RATE_LIMIT": str,
     "RATELIMIT_STORAGE_URI": str,
     "RATELIMIT_ENABLED": "flag",
+    "RATE_LIMIT_INTAKE": str,
+    "RATE_LIMIT_ENGAGEMENT": str,
+    "RATE_LIMIT_LOGIN": str,
+    "RATE_LIMIT_LOGIN_ACCOUNT": str,
     "MAP_TILE_URL": str,
     "MAP_TILE_ATTRIBUTION": str,
     "FORCE_HTTPS": "flag",
@@ -94,6 +99,9 @@ class Config:
     # Retention (`flask retention anonymize`, run daily): reporters' contacts are cleared this
     # many days after the report was made, and followers this many days after it was closed.
     REPORTER_CONTACT_RETENTION_DAYS = 365
+    # Email follows not confirmed within this many days are removed by the same command
+    # (the confirmation link works 7 days: keep this at 7 or more).
+    FOLLOW_CONFIRM_DAYS = 7
 
     # Open311 GeoReport v2 (/open311/v2): the jurisdiction_id checked when set (e.g. "boston.gov"),
     # what discovery says about contact and keys, and the api_key's POST rate limit.
@@ -105,6 +113,13 @@ class Config:
     # Rate-limit counters: memory by default; e.g. redis://localhost:6379 when shared.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True  # off only for load benchmarks that come from one address
+    # Limits per caller (an account, else an address; core/limits.py): new reports, then
+    # support/follow/fixed/reopen; sign-in per address, and failed sign-ins per account.
+    # Officers, staff, moderators and admins are not limited on reports and engagement.
+    RATE_LIMIT_INTAKE = "10 per minute; 100 per day"
+    RATE_LIMIT_ENGAGEMENT = "30 per minute; 300 per day"
+    RATE_LIMIT_LOGIN = "20 per minute; 200 per day"
+    RATE_LIMIT_LOGIN_ACCOUNT = "5 per minute; 30 per day"
 
     # Web pages: map tiles come from this URL template ({z}/{x}/{y}); our own stand-in tile
     # (/map-tiles/...) when empty. The browser fetches tiles from nowhere else.
@@ -148,6 +163,9 @@ class TestConfig(Config):
     NOTIFY_SENDER = "memory"
     BASE_URL = "http://neighborhood.test"
     MAP_TILE_URL = ""  # the stand-in tile: tests never leave the machine
+    # Tests send many requests from one address; tests/core/test_limits.py sets real limits.
+    RATE_LIMIT_INTAKE = RATE_LIMIT_ENGAGEMENT = "10000 per minute"
+    RATE_LIMIT_LOGIN = RATE_LIMIT_LOGIN_ACCOUNT = "10000 per minute"
 
 
 def environment_overrides(environ=os.environ) -> dict:

@@ -145,6 +145,8 @@ def handle_http_exception(error: HTTPException):
     headers.pop("Content-Type", None)
     headers.update(data.get("headers") or {})
     message = data.get("message") or error.description
+    if error.code == 429:  # Flask-Limiter's description is the limit ("10 per 1 minute")
+        message = _("Too many requests in a short time; please wait a little and try again.")
     if errors:
         message = _("The request has invalid fields.")
     return render_error(error.code or 500, message, errors, headers)

@@ -66,6 +66,14 @@ TEMPLATES = (
     N_("Must be a finite number."),
     N_("Must be an ISO 8601 date and time."),
     N_("Must carry a UTC offset (e.g. 2025-11-05T08:15:30-05:00)."),
+    # Why a hotspot map cannot be drawn (spatial/hotspots.py, spatial/emerging.py).
+    N_("Only %(n)s reports in this selection; a significance test needs at least %(min)s."),
+    N_("The reports fall in only %(n)s cells; a significance test needs at least %(min)s. "
+       "Try a finer resolution or all cells inside the city."),
+    N_("Every cell has the same count: there is no variation to test."),
+    N_("No cell has a neighbour in the set; widen k or include every cell inside the city."),
+    N_("Only %(n)s time steps; trends need at least %(min)s (10 to 12 are better)."),
+    N_("Every bin has the same count: there is no variation to test."),
     # Why a photo was refused (reports/photos.py).
     N_("the file is empty"),
     N_("the file is larger than %(size)s MB"),

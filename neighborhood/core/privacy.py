@@ -13,6 +13,15 @@ class PublicLocation:
     generalized: bool
 
 
+def generalize_point(lon: float, lat: float, decimals: int) -> tuple[float, float]:
+    """Return (lon, lat) rounded to `decimals` places: the one rounding rule of public outputs.
+
+    Every output that shows where sensitive reports are (a report, an export row, an incident
+    group's centre) goes through here, so none can be finer than another.
+    """
+    return round(lon, decimals), round(lat, decimals)
+
+
 def public_location(lon: float, lat: float, address: str | None, *, sensitive: bool,
                     decimals: int | None) -> PublicLocation:
     """Return the location a public output may carry.
@@ -22,4 +31,5 @@ def public_location(lon: float, lat: float, address: str | None, *, sensitive: b
     """
     if not sensitive or decimals is None:
         return PublicLocation(lon, lat, address, generalized=False)
-    return PublicLocation(round(lon, decimals), round(lat, decimals), None, generalized=True)
+    lon, lat = generalize_point(lon, lat, decimals)
+    return PublicLocation(lon, lat, None, generalized=True)

@@ -101,9 +101,10 @@ def retention():
 @click.option("--dry-run", is_flag=True, help="Count what would be cleared; change nothing.")
 @with_appcontext
 def anonymize(days, dry_run):
-    """Clear reporters' contacts of reports older than the retention period, and remove the
-    followers of reports closed before it. Timeline notes are left as they are. Safe to run
-    again (daily from cron)."""
+    """Clear reporters' contacts of reports older than the retention period, remove the
+    followers of reports closed before it and email follows never confirmed within
+    FOLLOW_CONFIRM_DAYS (7), and delete the sent (or failed) outbox emails older than it.
+    Timeline notes are left as they are. Safe to run again (daily from cron)."""
     from neighborhood.ops.services import anonymize_contacts
 
     days = days or current_app.config["REPORTER_CONTACT_RETENTION_DAYS"]
@@ -116,7 +117,8 @@ def anonymize(days, dry_run):
             transaction.commit()
         return counts
 
-    click.echo(f"retention period: {days} days", err=True)
+    click.echo(f"retention period: {days} days; unconfirmed follows: "
+               f"{current_app.config['FOLLOW_CONFIRM_DAYS']} days", err=True)
     _run("anonymizing", run)
 
 

@@ -13,12 +13,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import delete, func, inspect, or_, select, text, update
+from sqlalchemy import and_, delete, func, inspect, or_, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
 from neighborhood.core.db import utcnow
 from neighborhood.core.errors import DomainError
 from neighborhood.extensions import db
+from neighborhood.notifications.models import OutboxMessage
 from neighborhood.ops import postgres as pg
 from neighborhood.ops import sqlite as lite
 from neighborhood.reports.models import Follower, Report
@@ -329,31 +330,51 @@ class RetentionCounts:
     contacts_cleared: int  # reports whose contact email/name/phone were removed
     followers_removed: int  # followers of reports closed before the cutoff
     dry_run: bool = False
+    unconfirmed_removed: int = 0  # email follows never confirmed within FOLLOW_CONFIRM_DAYS
+    outbox_deleted: int = 0  # sent or failed emails (and their addresses) older than cutoff
+    confirm_cutoff: datetime | None = None
 
     def lines(self) -> list[str]:
         """Return the counts as lines for a terminal."""
-        verbs = ("to clear", "to remove") if self.dry_run else ("cleared", "removed")
+        verbs = ("to clear", "to remove", "to delete") if self.dry_run else (
+            "cleared", "removed", "deleted")
         out = [f"cutoff: {self.cutoff:%Y-%m-%d %H:%M} UTC",
                f"reporter contacts {verbs[0]}: {self.contacts_cleared:,}",
-               f"followers {verbs[1]}: {self.followers_removed:,}"]
+               f"followers {verbs[1]}: {self.followers_removed:,}",
+               f"unconfirmed followers {verbs[1]}: {self.unconfirmed_removed:,}",
+               f"outbox messages {verbs[2]}: {self.outbox_deleted:,}"]
         if self.dry_run:
             out.append("dry run: nothing was changed")
         return out
 
 
 def anonymize_contacts(older_than_days: int, now: datetime | None = None,
-                       dry_run: bool = False) -> RetentionCounts:
-    """Clear old reporters' contacts and remove the followers of reports closed long ago.
+                       dry_run: bool = False,
+                       confirm_days: int | None = None) -> RetentionCounts:
+    """Clear old reporters' contacts and every other stored address past its use.
 
-    Reports created more than older_than_days ago lose contact_email, contact_name and
-    contact_phone; reports closed (resolved or closed) more than older_than_days ago lose
-    all their followers, confirmed or not. Nothing public changes: not updated_at, not the
-    timeline (its notes are never rewritten). Running it again finds nothing more to do.
-    The caller commits.
+    - Reports created more than older_than_days ago lose contact_email, contact_name and
+      contact_phone.
+    - Reports closed (resolved or closed) more than older_than_days ago lose all their
+      followers, confirmed or not.
+    - Email follows never confirmed within confirm_days (FOLLOW_CONFIRM_DAYS, 7: as long as
+      the confirmation link works) are removed, whatever the report's state.
+    - Outbox messages (each holds its recipient's address) that were sent, or failed for
+      good, more than older_than_days ago are deleted; pending and sending ones are kept
+      until they are delivered, so nothing owed is lost.
+
+    Nothing public changes: not updated_at, not the timeline (its notes are never
+    rewritten). Running it again finds nothing more to do. The caller commits.
     """
     if older_than_days < 1:
         raise OperationFailed("The retention period must be at least one day.")
-    cutoff = (now or utcnow()) - timedelta(days=older_than_days)
+    if confirm_days is None:
+        confirm_days = current_app.config.get("FOLLOW_CONFIRM_DAYS", 7)
+    if confirm_days < 1:
+        raise OperationFailed("FOLLOW_CONFIRM_DAYS must be at least one day.")
+    now = now or utcnow()
+    cutoff = now - timedelta(days=older_than_days)
+    confirm_cutoff = now - timedelta(days=confirm_days)
     has_contact = or_(Report.contact_email.is_not(None), Report.contact_name.is_not(None),
                       Report.contact_phone.is_not(None))
     old_contacts = (Report.created_at < cutoff, has_contact)
@@ -361,18 +382,34 @@ def anonymize_contacts(older_than_days: int, now: datetime | None = None,
         Report.status.in_([status.value for status in CLOSED_STATUSES]),
         Report.closed_at < cutoff)
     stale_followers = Follower.report_id.in_(closed_long_ago)
+    # Counted apart from the stale ones above (those go whatever their confirmation).
+    unconfirmed = (Follower.confirmed_at.is_(None), Follower.created_at < confirm_cutoff,
+                   Follower.report_id.not_in(closed_long_ago))
+    old_outbox = or_(and_(OutboxMessage.state == "sent", OutboxMessage.sent_at < cutoff),
+                     and_(OutboxMessage.state == "failed", OutboxMessage.created_at < cutoff))
     if dry_run:
         contacts = db.session.scalar(select(func.count(Report.id)).where(*old_contacts))
         followers = db.session.scalar(select(func.count(Follower.id)).where(stale_followers))
-        return RetentionCounts(cutoff, contacts, followers, dry_run=True)
+        pending = db.session.scalar(select(func.count(Follower.id)).where(*unconfirmed))
+        outbox = db.session.scalar(select(func.count(OutboxMessage.id)).where(old_outbox))
+        return RetentionCounts(cutoff, contacts, followers, dry_run=True,
+                               unconfirmed_removed=pending, outbox_deleted=outbox,
+                               confirm_cutoff=confirm_cutoff)
     contacts = db.session.execute(
         update(Report).where(*old_contacts)
         # updated_at is public (and the hotspot data version): keep it as it was.
         .values(contact_email=None, contact_name=None, contact_phone=None,
                 updated_at=Report.updated_at)
         .execution_options(synchronize_session=False)).rowcount
+    pending = db.session.execute(
+        delete(Follower).where(*unconfirmed)
+        .execution_options(synchronize_session=False)).rowcount
     followers = db.session.execute(
         delete(Follower).where(stale_followers)
         .execution_options(synchronize_session=False)).rowcount
+    outbox = db.session.execute(
+        delete(OutboxMessage).where(old_outbox)
+        .execution_options(synchronize_session=False)).rowcount
     db.session.expire_all()
-    return RetentionCounts(cutoff, contacts, followers)
+    return RetentionCounts(cutoff, contacts, followers, unconfirmed_removed=pending,
+                           outbox_deleted=outbox, confirm_cutoff=confirm_cutoff)

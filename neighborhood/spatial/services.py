@@ -4,6 +4,13 @@ Counting is one GROUP BY on the stored H3 cell columns on both engines; no per-r
 loop. Results are stored in `hotspot_cache`, keyed by the question and checked against the
 reports' data version (count, newest id, newest updated_at: all answered from indexes), so a
 new or changed report invalidates them for every worker at once.
+
+Sensitive categories (problem businesses) are published only at generalized points (about
+100 m, core.privacy). A resolution-9 hexagon (~0.1 km², edge ~170 m) drawn from their exact
+points could place a report more finely than that, so resolution 9 never counts them: a
+question about a sensitive category or an all-sensitive family is refused (ask resolution
+8), and the all-reports map and mixed families leave them out at resolution 9. Stacks that
+hold a sensitive report are published at the generalized point.
 """
 
 import hashlib
@@ -13,12 +20,15 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import h3
+from flask import current_app
+from flask_babel import gettext as _
 from geoalchemy2.shape import to_shape
 from sqlalchemy import and_, case, func, not_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from neighborhood.areas.models import Area
 from neighborhood.core.db import utcnow
+from neighborhood.core.privacy import generalize_point
 from neighborhood.extensions import db
 from neighborhood.reports.models import Category, Report
 from neighborhood.spatial import emerging, hotspots
@@ -29,6 +39,15 @@ RESOLUTIONS = (8, 9)
 CELL_MODES = ("observed", "boundary")
 STEP_UNITS = ("month", "week")
 EXCLUDED_REASONS = frozenset({CloseReason.SPAM, CloseReason.DUPLICATE})
+# The finest resolution at which sensitive categories are counted (res 8: ~0.7 km² hexagons,
+# far coarser than their ~100 m generalized points); finer maps leave them out or refuse.
+SENSITIVE_MAX_RESOLUTION = 8
+# Bumped when the content of a stored map changes for the same question (privacy rules).
+CACHE_FORMAT = 2
+
+
+class TooFineForSensitive(hotspots.NotEnoughData):
+    """A map finer than SENSITIVE_MAX_RESOLUTION of sensitive reports only: refused (422)."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +66,8 @@ class HotspotQuery:
 
     def key(self, end: datetime) -> str:
         """Return the cache key of this question, with its resolved end."""
-        fields = asdict(self) | {"end": end.astimezone(UTC).isoformat()}
+        fields = asdict(self) | {"end": end.astimezone(UTC).isoformat(),
+                                 "format": CACHE_FORMAT}
         return "hotspots:" + hashlib.sha256(json.dumps(fields, sort_keys=True).encode()
                                             ).hexdigest()
 
@@ -62,6 +82,7 @@ class Selection:
     stacks: list[hotspots.Stack] = field(default_factory=list)
     stacked_reports: int = 0
     r9_counts: dict[str, int] = field(default_factory=dict)  # per res-9 cell, stacks removed
+    sensitive_stacks: set[tuple[float, float]] = field(default_factory=set)  # (lon, lat)
 
 
 def data_version() -> str:
@@ -83,10 +104,14 @@ def data_version() -> str:
 
 def _filters(query: HotspotQuery) -> list:
     """Public reports of the category or family; reports closed as spam or duplicates never
-    count (a duplicate would count one problem twice)."""
+    count (a duplicate would count one problem twice); finer than SENSITIVE_MAX_RESOLUTION,
+    sensitive categories never count."""
     conditions = [Report.status.in_(sorted(PUBLIC_STATUSES)),
                   or_(Report.close_reason.is_(None),
                       Report.close_reason.not_in(sorted(EXCLUDED_REASONS)))]
+    if query.resolution > SENSITIVE_MAX_RESOLUTION:
+        conditions.append(Report.category_id.not_in(select(Category.id).where(
+            Category.sensitive.is_(True))))
     if query.category:
         conditions.append(Report.category_id == select(Category.id).where(
             Category.code == query.category).scalar_subquery())
@@ -94,6 +119,27 @@ def _filters(query: HotspotQuery) -> list:
         conditions.append(Report.category_id.in_(select(Category.id).where(
             Category.family == query.family)))
     return conditions
+
+
+def check_privacy(query: HotspotQuery) -> None:
+    """Refuse a map finer than SENSITIVE_MAX_RESOLUTION whose selection is only sensitive
+    categories (a sensitive category, or a family of sensitive categories only)."""
+    if query.resolution <= SENSITIVE_MAX_RESOLUTION or not (query.category or query.family):
+        return
+    which = (Category.code == query.category if query.category
+             else Category.family == query.family)
+    flags = set(db.session.scalars(select(Category.sensitive).where(which)))
+    if flags and all(flags):
+        values = {"code": query.category or query.family, "resolution": query.resolution,
+                  "coarser": SENSITIVE_MAX_RESOLUTION}
+        raise TooFineForSensitive(_(
+            "The category %(code)s is sensitive: its reports are published only at "
+            "generalized places (about 100 m), which a resolution-%(resolution)s hexagon could "
+            "narrow. Ask resolution=%(coarser)s (hexagons of about 0.7 km²).", **values)
+            if query.category else _(
+            "The family %(code)s is sensitive: its reports are published only at generalized "
+            "places (about 100 m), which a resolution-%(resolution)s hexagon could narrow. Ask "
+            "resolution=%(coarser)s (hexagons of about 0.7 km²).", **values))
 
 
 def resolve_end(query: HotspotQuery) -> datetime:
@@ -127,13 +173,29 @@ def select_reports(query: HotspotQuery, end: datetime) -> Selection:
             .having(func.count(Report.id) >= threshold)).all()
     stacks = hotspots.find_stacks({(lon, lat): n for lon, lat, n in heavy}, total)
     r9_counts = dict(per_cell)
+    sensitive_stacks = set()
+    for stack in stacks:
+        at_stack = [*conditions, *window, x == stack.lon, y == stack.lat]
+        if db.session.scalar(select(func.count(Report.id)).join(Report.category)
+                             .where(*at_stack, Category.sensitive.is_(True))):
+            sensitive_stacks.add((stack.lon, stack.lat))
     for stack in stacks:
         conditions.append(not_(and_(x == stack.lon, y == stack.lat)))
         cell = h3.latlng_to_cell(stack.lat, stack.lon, 9)  # as stored at intake
         r9_counts[cell] -= stack.reports
         if not r9_counts[cell]:
             del r9_counts[cell]
-    return Selection(conditions, start, end, stacks, sum(s.reports for s in stacks), r9_counts)
+    return Selection(conditions, start, end, stacks, sum(s.reports for s in stacks), r9_counts,
+                     sensitive_stacks)
+
+
+def _public_stack(stack: hotspots.Stack, sensitive: bool) -> dict:
+    """Return a stack as published: at the generalized point if it holds a sensitive report."""
+    decimals = current_app.config.get("SENSITIVE_COORDINATE_DECIMALS")
+    lon, lat = stack.lon, stack.lat
+    if sensitive and decimals is not None:
+        lon, lat = generalize_point(lon, lat, decimals)
+    return {"lon": lon, "lat": lat, "reports": stack.reports}
 
 
 def _cell_column(resolution: int):
@@ -202,6 +264,7 @@ def boundary_cells(resolution: int) -> set[str]:
 
 def compute(query: HotspotQuery, city_tz: str) -> dict:
     """Compute a hotspot map (and its trends if asked) as plain data; NotEnoughData refuses."""
+    check_privacy(query)
     end = resolve_end(query)
     selection = select_reports(query, end)
     study = boundary_cells(query.resolution) if query.cells == "boundary" else set()
@@ -214,7 +277,7 @@ def compute(query: HotspotQuery, city_tz: str) -> dict:
         "start": selection.start.isoformat(), "end": selection.end.isoformat(),
         "reports": result.reports, "resolution": query.resolution, "k": query.k,
         "cells_mode": query.cells,
-        "excluded_stacks": [{"lon": s.lon, "lat": s.lat, "reports": s.reports}
+        "excluded_stacks": [_public_stack(s, (s.lon, s.lat) in selection.sensitive_stacks)
                             for s in selection.stacks],
         "excluded_reports": selection.stacked_reports, "cells": cells,
     }
@@ -234,6 +297,7 @@ def compute(query: HotspotQuery, city_tz: str) -> dict:
 
 def cached_hotspots(query: HotspotQuery, city_tz: str) -> dict:
     """Return a hotspot map from the cache if the reports have not changed, else compute it."""
+    check_privacy(query)
     end = resolve_end(query)
     key, version = query.key(end), data_version()
     row = db.session.scalar(select(HotspotCache).where(HotspotCache.key == key))

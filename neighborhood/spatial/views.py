@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from neighborhood.core.errors import InvalidInput, error_response
+from neighborhood.core.messages import localize
 from neighborhood.spatial import services
 from neighborhood.spatial.hotspots import NotEnoughData
 from neighborhood.extensions import db
@@ -30,8 +31,8 @@ class Hotspots(MethodView):
     @blp.arguments(HotspotQuerySchema, location="query", unknown=RAISE)
     @blp.response(200, HotspotCollectionSchema)
     @error_response(blp, 401)
-    @error_response(blp, 422, "Invalid parameters, or not enough data for a test (the message "
-                              "says why).")
+    @error_response(blp, 422, "Invalid parameters, not enough data for a test, or a sensitive "
+                              "category at resolution 9 (the message says why).")
     def get(self, args):
         """Gi* hotspots on H3 hexagons (and emerging trends with trend=true)."""
         city_tz = current_app.config["CITY_TIMEZONE"]
@@ -41,7 +42,8 @@ class Hotspots(MethodView):
         try:
             payload = services.cached_hotspots(query, city_tz)
         except NotEnoughData as exc:
-            raise InvalidInput(str(exc), {"query": {"_schema": [str(exc)]}}) from exc
+            message = localize(str(exc))
+            raise InvalidInput(message, {"query": {"_schema": [message]}}) from exc
         features = [{"id": cell, "geometry": _hexagon(cell), "properties": props}
                     for cell, props in sorted(payload["cells"].items())]
         return {key: value for key, value in payload.items() if key != "cells"} | {
@@ -55,11 +57,17 @@ class Incidents(MethodView):
     @error_response(blp, 401)
     @error_response(blp, 422, "Invalid or unknown query parameters.")
     def get(self, args):
-        """Groups of open reports of one category about the same spot (within `radius` m)."""
+        """Groups of open reports of one category about the same spot (within `radius` m).
+
+        Sensitive categories (problem businesses) are grouped on their generalized points
+        (rounded to SENSITIVE_COORDINATE_DECIMALS places, about 100 m) and their centres are
+        rounded the same way, as every public location of theirs is.
+        """
         groups = incident_groups(
             args["category"], bbox=args.get("bbox"), radius_m=args["radius"],
             metric_srid=current_app.config["CITY_METRIC_SRID"],
-            dialect=db.session.get_bind().dialect.name)
+            dialect=db.session.get_bind().dialect.name,
+            decimals=current_app.config["SENSITIVE_COORDINATE_DECIMALS"])
         return {"features": [
             {"geometry": {"coordinates": [g.centroid_lon, g.centroid_lat]},
              "properties": {"size": g.size, "report_ids": list(g.member_ids)}}

@@ -21,6 +21,7 @@ from neighborhood.accountability import charts, plan_progress, plan_services
 from neighborhood.accountability.metrics import Progress
 from neighborhood.accountability.plan_values import area_cells, local_midnight
 from neighborhood.core.db import utcnow
+from neighborhood.core.messages import localize
 from neighborhood.reports.queries import public_place
 from neighborhood.spatial.hotspots import NotEnoughData
 from neighborhood.spatial.services import HotspotQuery, cached_hotspots
@@ -288,7 +289,7 @@ def _hotspots(area_id: int, family: str | None, tz: str) -> dict:
         payload = cached_hotspots(HotspotQuery(family=family, trend=True,
                                                resolution=resolution), tz)
     except NotEnoughData as exc:
-        return out | {"refused": str(exc)}
+        return out | {"refused": localize(str(exc))}
     inside = area_cells(area_id, resolution)
     cells = {c: p for c, p in payload["cells"].items() if c in inside}
     hot = sorted((c for c, p in cells.items() if p["bin"] > 0),

@@ -191,3 +191,15 @@ def test_a_spanish_phone_opens_in_spanish(lifecycle_city, live_server, chromium,
         watch.assert_clean()
     finally:
         context.close()
+
+
+def test_why_a_hotspot_map_cannot_be_drawn_is_said_in_spanish(client, lifecycle_city,
+                                                              dummy_report_body):
+    client.post("/api/v1/reports", json=dummy_report_body)
+    code = lifecycle_city["category"]
+    english = client.get("/api/v1/hotspots", query_string={"category": code}).json
+    spanish_answer = client.get("/api/v1/hotspots", query_string={"category": code},
+                                headers={"Accept-Language": "es"}).json
+    assert english["message"].startswith("Only 1 reports in this selection")
+    assert spanish_answer["message"] == ("Solo hay 1 reportes en esta selección; una prueba de "
+                                         "significación necesita al menos 30.")
