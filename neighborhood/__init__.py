@@ -22,6 +22,7 @@ def create_app(config: object | None = None, **overrides) -> Flask:
     from neighborhood.extensions import api, compress, db, limiter, migrate
     from neighborhood.exports.views import blp as exports_api
     from neighborhood.maps.views import bp as maps
+    from neighborhood.moderation.views import blp as moderation_api
     from neighborhood.notifications import receivers as notifications
     from neighborhood.open311 import views as open311
     from neighborhood.open311.api import blp as open311_keys_api
@@ -56,7 +57,8 @@ def create_app(config: object | None = None, **overrides) -> Flask:
     api.init_app(app)
 
     for blueprint in (reports_api, workflow_api, routing_api, spatial_api, auth_api,
-                      exports_api, open311_keys_api, accountability_api, walks_api, plans_api):
+                      exports_api, open311_keys_api, accountability_api, walks_api, plans_api,
+                      moderation_api):
         api.register_blueprint(blueprint)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer",

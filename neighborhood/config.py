@@ -35,6 +35,7 @@ ENVIRONMENT_SETTINGS = {
     "OPEN311_POST_RATE_LIMIT": str,
     "RATELIMIT_STORAGE_URI": str,
     "RATELIMIT_ENABLED": "flag",
+    "MODERATION_HOLD_AFTER_FLAGS": int,
     "RATE_LIMIT_INTAKE": str,
     "RATE_LIMIT_ENGAGEMENT": str,
     "RATE_LIMIT_LOGIN": str,
@@ -113,6 +114,8 @@ class Config:
     # Rate-limit counters: memory by default; e.g. redis://localhost:6379 when shared.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True  # off only for load benchmarks that come from one address
+    # A public open report is held for a moderator after this many flags (0: never).
+    MODERATION_HOLD_AFTER_FLAGS = 3
     # Limits per caller (an account, else an address; core/limits.py): new reports, then
     # support/follow/fixed/reopen; sign-in per address, and failed sign-ins per account.
     # Officers, staff, moderators and admins are not limited on reports and engagement.

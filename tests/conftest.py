@@ -20,7 +20,8 @@ from tests.fixtures.postgres import TestPostgres
 
 ENGINES = ("spatialite", "postgis")
 # Emptied after every test, children first.
-TABLES = ("hotspot_cache", "outbox_message", "status_change", "support", "fix_confirmation",
+TABLES = ("content_flag", "banned_contact", "hotspot_cache", "outbox_message", "status_change",
+          "support", "fix_confirmation",
           "plan_commitment", "plan_version", "plan",
           "follower", "idempotency_key", "photo", "open311_token", "report", "walk",
           "open311_api_key", "service_area", "category", "api_token", "user_account",

@@ -1,4 +1,4 @@
-"""Rate limits on what abuse targets: intake, sign-in, support, follow, fixed and reopen.
+"""Rate limits on what abuse targets: intake, sign-in, support, follow, flags, fixed, reopen.
 
 Flask-Limiter counts in memory by default, in Redis when RATELIMIT_STORAGE_URI says so (needed
 with more than one process). The limits are listed here by endpoint, for the API and the
@@ -25,6 +25,8 @@ LIMITS = {
     "reports_api.support": ("RATE_LIMIT_ENGAGEMENT", "engagement", ["POST"]),
     "reports_api.follow": ("RATE_LIMIT_ENGAGEMENT", "engagement", ["POST"]),
     "workflow_api.confirm_fixed": ("RATE_LIMIT_ENGAGEMENT", "engagement", ["POST"]),
+    "moderation_api.flag": ("RATE_LIMIT_ENGAGEMENT", "engagement", ["POST"]),
+    "web.flag": ("RATE_LIMIT_ENGAGEMENT", "engagement", ["POST"]),
     "web.support": ("RATE_LIMIT_ENGAGEMENT", "engagement", ["POST"]),
     "web.follow": ("RATE_LIMIT_ENGAGEMENT", "engagement", ["POST"]),
     "web.confirm": ("RATE_LIMIT_ENGAGEMENT", "engagement", ["POST"]),

@@ -9,6 +9,7 @@ from geoalchemy2 import alembic_helpers
 import neighborhood.accountability.plan_models  # noqa: F401  (register the models' tables)
 import neighborhood.accounts.models  # noqa: F401
 import neighborhood.areas.models  # noqa: F401
+import neighborhood.moderation.models  # noqa: F401
 import neighborhood.notifications.models  # noqa: F401
 import neighborhood.open311.models  # noqa: F401
 import neighborhood.reports.models  # noqa: F401

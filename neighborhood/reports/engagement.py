@@ -14,6 +14,7 @@ from neighborhood.core import signals
 from neighborhood.core.db import utcnow
 from neighborhood.core.errors import Conflict, InvalidInput, NotFound
 from neighborhood.extensions import db
+from neighborhood.moderation.bans import refuse_banned
 from neighborhood.reports.models import MAX_ID, Follower, Report, Support
 from neighborhood.reports.queries import get_public_report
 from neighborhood.workflow.states import OPEN_STATUSES
@@ -119,6 +120,7 @@ def follow_report(report_id: int, actor: Actor, *, email: str | None,
     address = address.strip().lower()
     if not address:
         raise InvalidInput.field("json", "email", _("An email address is needed to follow."))
+    refuse_banned(address)
     follower = db.session.scalar(select(Follower).where(Follower.report_id == report.id,
                                                         Follower.email == address))
     if follower is not None and follower.confirmed_at is not None:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 import h3
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -17,7 +18,9 @@ from neighborhood.core import signals, transaction
 from neighborhood.core.db import utcnow
 from neighborhood.core.spatial import point_element
 from neighborhood.core.errors import InvalidInput
+from neighborhood.core.messages import localize
 from neighborhood.extensions import db
+from neighborhood.moderation.bans import refuse_banned
 from neighborhood.reports.models import Category, Follower, IdempotencyKey, Photo, Report
 from neighborhood.reports.questions import check_answers, parse_questions
 from neighborhood.reports.photos import PhotoRejected, ProcessedPhoto, process_photo
@@ -72,7 +75,8 @@ def fingerprint(submission: Submission) -> str:
 def _category(code: str, location: str) -> Category:
     category = db.session.scalar(select(Category).where(Category.code == code))
     if category is None:
-        raise InvalidInput.field(location, "category", f"Unknown category '{code}'.")
+        raise InvalidInput.field(location, "category",
+                                 _("Unknown category '%(code)s'.", code=code))
     return category
 
 
@@ -81,7 +85,7 @@ def _answers(category: Category, given: dict, location: str) -> dict:
     clean, errors = check_answers(parse_questions(category.questions), given)
     if errors:
         code, messages = next(iter(errors.items()))
-        raise InvalidInput(f"attributes.{code}: {messages[0]}",
+        raise InvalidInput(f"attributes.{code}: {localize(messages[0])}",
                            {location: {"attributes": errors}})
     return clean
 
@@ -91,7 +95,8 @@ def process_uploads(uploads: list[Upload], field_name: str = "photos") -> list[P
     config = current_app.config
     if len(uploads) > config["PHOTO_MAX_COUNT"]:
         raise InvalidInput.field("files", field_name,
-                                 f"At most {config['PHOTO_MAX_COUNT']} photos per report.")
+                                 _("At most %(count)s photos per report.",
+                                   count=config["PHOTO_MAX_COUNT"]))
     processed = []
     for upload in uploads:
         try:
@@ -99,7 +104,8 @@ def process_uploads(uploads: list[Upload], field_name: str = "photos") -> list[P
                                            max_pixels=config["PHOTO_MAX_PIXELS"],
                                            max_side=config["PHOTO_MAX_SIDE"]))
         except PhotoRejected as exc:
-            raise InvalidInput.field("files", field_name, f"{upload.filename}: {exc}.") from exc
+            raise InvalidInput.field("files", field_name, _(
+                "%(file)s: %(reason)s.", file=upload.filename, reason=localize(str(exc)))) from exc
     return processed
 
 
@@ -131,7 +137,7 @@ def _existing(scope: str, key: str, fp: str) -> Report | None:
         return None
     if row.fingerprint != fp:
         raise InvalidInput.field("headers", "Idempotency-Key",
-                                 "This key was already used with a different request body.")
+                                 _("This key was already used with a different request body."))
     return db.session.get(Report, row.report_id)
 
 
@@ -148,22 +154,28 @@ def submit_report(submission: Submission, *, actor: Actor = ANONYMOUS,
     data, where = submission.data, submission.location
     scope = f"open311:{api_key_id}" if api_key_id else scope_of(actor)
     fp = fingerprint(submission)
+    # Decode and re-encode the photos before the first query: on SQLite the first statement
+    # takes the write lock (BEGIN IMMEDIATE) until the request commits, and photos are the
+    # slowest step of intake (tens of ms), so outside the lock other workers keep writing.
+    photos = process_uploads(submission.uploads)
     if submission.idempotency_key:
         earlier = _existing(scope, submission.idempotency_key, fp)
         if earlier is not None:
             return SubmitResult(earlier, created=False)
 
+    refuse_banned((data.get("contact") or {}).get("email"), reporter_email)
     category = _category(data["category"], where)
     lon, lat = data["lon"], data["lat"]
     locator = area_locator()
     if not locator.in_city(lon, lat):
-        message = f"The point ({lat}, {lon}) is outside {current_app.config['CITY_NAME']}."
+        message = _("The point (%(lat)s, %(lon)s) is outside %(city)s.", lat=lat, lon=lon,
+                    city=current_app.config["CITY_NAME"])
         raise InvalidInput(message, {where: {"lat": [message], "lon": [message]}})
     answers = _answers(category, data.get("attributes") or {}, where)
     walk_id = data.get("walk_id")
     if walk_id is not None and not can_record_walk(actor):
-        raise InvalidInput.field(where, "walk_id", "Only officers and admins record walks.")
-    photos = process_uploads(submission.uploads)
+        raise InvalidInput.field(where, "walk_id",
+                                 _("Only officers and admins record walks."))
 
     now = now or utcnow()
     contact = data.get("contact") or {}
@@ -181,6 +193,7 @@ def submit_report(submission: Submission, *, actor: Actor = ANONYMOUS,
         department_id=decision.department_id, reporter_id=actor.user_id,
         answers=answers or None, api_key_id=api_key_id,
         walk_uuid=str(walk_id) if walk_id is not None else None,
+        photos=[],  # known empty: no lazy SELECT when photos are attached or listed
     )
     try:
         with db.session.begin_nested():

@@ -26,6 +26,13 @@ ROLES = {
 }
 
 WALK_ROUTE = _l("Route of the walk")
+# Why someone flags a report (moderation.rules.FlagReason).
+FLAG_REASONS = {
+    "offensive": _l("It is offensive or abusive"),
+    "personal_information": _l("It shows someone's personal information"),
+    "spam": _l("It is spam or advertising"),
+    "other": _l("Something else"),
+}
 
 
 def label(table: dict, code: str | None) -> str:

@@ -137,7 +137,7 @@ def report_page(report_id):
     detail = report_detail(report_id, current_actor(), photo_url)
     report = detail["properties"]
     return render_template("web/report.html", report=report, map=_report_map(report,
-                           detail["geometry"]), labels=labels)
+                           detail["geometry"]), labels=labels, flag_reasons=labels.FLAG_REASONS)
 
 
 def _act(report_id: int, action, done: str):

@@ -52,7 +52,8 @@ def nav_items() -> list[NavItem]:
               ("web.plans", _l("Plans"), True),
               ("web.staff_queue", _l("Queue"),
                actor.role in (Role.STAFF, Role.MODERATOR, Role.ADMIN)),
-              ("web.walk", _l("Walk"), actor.role in (Role.OFFICER, Role.ADMIN))]
+              ("web.walk", _l("Walk"), actor.role in (Role.OFFICER, Role.ADMIN)),
+              ("web.moderation", _l("Moderation"), actor.role in (Role.MODERATOR, Role.ADMIN))]
     return [NavItem(endpoint, str(label), url_for(endpoint))
             for endpoint, label, allowed in wanted if allowed and endpoint in views]
 

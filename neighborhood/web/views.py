@@ -10,7 +10,8 @@ from neighborhood.reports import engagement
 from neighborhood.web import labels, queries
 from neighborhood.web.blueprint import bp
 from neighborhood.web import (account_pages, dashboard_pages, map_pages,  # noqa: F401  (routes)
-                             plan_pages, report_pages, staff_pages, walk_pages)
+                             moderation_pages, plan_pages, report_pages, staff_pages,
+                             walk_pages)
 
 __all__ = ["bp"]
 

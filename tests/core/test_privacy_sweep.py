@@ -55,6 +55,9 @@ STAFF_ONLY = {
     "walks_api.walks": "walks API: officers (own), moderators, admins",
     "walks_api.walk": "one walk: its officer, moderators, admins",
     "open311_keys_api.keys": "Open311 api keys: admins",
+    "web.moderation": "moderation queue and ban list: moderators, admins",
+    "moderation_api.queue": "moderation queue API: moderators, admins",
+    "moderation_api.bans": "ban list API: moderators, admins",
 }
 # GET rules that need a credential of the caller's own (a signed-in account or an emailed
 # token): anonymous callers get 401/400/404; what the holder sees is checked against the
@@ -210,6 +213,16 @@ def plant(app, client, lifecycle_city, create_category, create_account, sent_mai
                          json={"device_id": device}) as response:
             _ok(response)
 
+    def flag_until_held(report_id):
+        """Three neighbours flag a public report (notes naming a canary): it is held."""
+        for n in range(3):
+            flagger = planted.person(f"flagger {n} of {report_id}", phone=False)
+            with client.post(f"{REPORTS}/{report_id}/flags", json={
+                    "reason": "personal_information", "device_id": f"flag-device-{TAG}-{n}",
+                    "note": f"It names {flagger.name} <{flagger.email}>."}) as response:
+                held = _ok(response, 201).json["held_for_review"]
+        assert held
+
     number = 0
     for code, _name, family, sensitive in CATEGORIES:
         for status in STATUSES:
@@ -224,7 +237,7 @@ def plant(app, client, lifecycle_city, create_category, create_account, sent_mai
                 if status != "pending_review":
                     move(report_id, moderator, "open")
             elif status == "pending_review":
-                move(report_id, moderator, "pending_review", note="Held for review.")
+                flag_until_held(report_id)
             if status != "pending_review":
                 follow(report_id)
                 support(report_id)
