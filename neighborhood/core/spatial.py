@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass
 
 from geoalchemy2 import WKTElement
-from sqlalchemy import and_, column, func, literal, select, table
+from sqlalchemy import and_, column, func, literal, not_, or_, select, table
 from sqlalchemy.sql.elements import ColumnElement
 
 WGS84 = 4326
@@ -59,10 +59,33 @@ def _rtree_candidates(geom, pk, box: BBox):
 def intersects_bbox(geom, pk, box: BBox, dialect: str) -> ColumnElement[bool]:
     """Return a filter: geom meets the lon/lat box, answered from the spatial index."""
     if dialect == "sqlite":
+        return and_(_rtree_candidates(geom, pk, box), _meets(geom, box, dialect))
+    return _meets(geom, box, dialect)
+
+
+def _meets(geom, box: BBox, dialect: str) -> ColumnElement[bool]:
+    """Return the exact test: geom meets the lon/lat box (edges included)."""
+    if dialect == "sqlite":
         envelope = func.BuildMbr(box.min_lon, box.min_lat, box.max_lon, box.max_lat, WGS84)
-        return and_(_rtree_candidates(geom, pk, box), func.ST_Intersects(geom, envelope) == 1)
+        return func.ST_Intersects(geom, envelope) == 1
     envelope = func.ST_MakeEnvelope(box.min_lon, box.min_lat, box.max_lon, box.max_lat, WGS84)
     return func.ST_Intersects(geom, envelope)
+
+
+def intersects_either_bbox(geom, pk, box: BBox, other: BBox | None, use_other,
+                           dialect: str) -> ColumnElement[bool]:
+    """Return a filter: geom meets `box` in rows where use_other is false, `other` where true.
+
+    One spatial-index probe on the box covering both answers it, then each row gets the exact
+    test of its own box. With other None, the rows where use_other holds never match.
+    """
+    if other is None:
+        return and_(intersects_bbox(geom, pk, box, dialect), not_(use_other))
+    hull = BBox(min(box.min_lon, other.min_lon), min(box.min_lat, other.min_lat),
+                max(box.max_lon, other.max_lon), max(box.max_lat, other.max_lat))
+    return and_(intersects_bbox(geom, pk, hull, dialect),
+                or_(and_(not_(use_other), _meets(geom, box, dialect)),
+                    and_(use_other, _meets(geom, other, dialect))))
 
 
 def point(lon: float, lat: float, dialect: str):

@@ -19,6 +19,7 @@ blp = Blueprint("moderation_api", __name__, url_prefix="/api/v1",
 class Flags(MethodView):
     @blp.arguments(FlagSchema)
     @blp.response(201, FlagOutSchema)
+    @error_response(blp, 400)
     @error_response(blp, 401)
     @error_response(blp, 404, "No such public report.")
     @error_response(blp, 413)
@@ -43,6 +44,7 @@ class Queue(MethodView):
 class DecisionView(MethodView):
     @blp.arguments(DecisionSchema)
     @blp.response(200, DecisionOutSchema)
+    @error_response(blp, 400)
     @error_response(blp, 401)
     @error_response(blp, 403, "Not a moderator or admin.")
     @error_response(blp, 404, "No such report.")
@@ -66,6 +68,7 @@ class Bans(MethodView):
 
     @blp.arguments(BanSchema)
     @blp.response(201, BanOutSchema)
+    @error_response(blp, 400)
     @error_response(blp, 401)
     @error_response(blp, 403, "Not a moderator or admin.")
     @error_response(blp, 409, "Already on the ban list.")

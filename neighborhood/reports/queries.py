@@ -8,13 +8,15 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from geoalchemy2.shape import to_shape
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased, selectinload
 
 from neighborhood.accounts.permissions import Actor, can_view_report
 from neighborhood.core.errors import InvalidInput, NotFound
-from neighborhood.core.privacy import PublicLocation, public_location
-from neighborhood.core.spatial import BBox, distance_metres, intersects_bbox, within_metres
+from neighborhood.core.privacy import (PublicLocation, generalize_point, generalized_bbox,
+                                        public_location)
+from neighborhood.core.spatial import (BBox, distance_metres, intersects_bbox,
+                                       intersects_either_bbox, point, within_metres)
 from neighborhood.extensions import db
 from neighborhood.reports.models import MAX_ID, Category, Photo, Report
 from neighborhood.core.db import utcnow
@@ -63,8 +65,7 @@ def public_reports_query(flt: ReportFilter, city_tz: str):
     """Return a SELECT of the public reports a filter asks for (unordered, unpaged)."""
     query = _public()
     if flt.bbox:
-        dialect = db.session.get_bind().dialect.name
-        query = query.where(intersects_bbox(Report.location, Report.id, flt.bbox, dialect))
+        query = query.where(public_bbox_filter(flt.bbox))
     if flt.categories or flt.families:
         query = query.join(Report.category)
         if flt.categories:
@@ -78,6 +79,25 @@ def public_reports_query(flt: ReportFilter, city_tz: str):
     if flt.created_to:
         query = query.where(Report.created_at < _aware(flt.created_to, city_tz))
     return query
+
+
+def public_bbox_filter(box: BBox):
+    """Return a filter: the report's public point lies in the box (edges included).
+
+    Sensitive categories are matched on their generalized points (core.privacy), so shrinking
+    boxes cannot place one more finely than its public point; the others on their exact
+    points. One spatial-index probe serves both (intersects_either_bbox).
+    """
+    dialect = db.session.get_bind().dialect.name
+    decimals = current_app.config["SENSITIVE_COORDINATE_DECIMALS"]
+    if decimals is None:
+        return intersects_bbox(Report.location, Report.id, box, dialect)
+    # Its own alias, uncorrelated: the outer query may join category itself.
+    sensitive_category = aliased(Category, name="sensitive_category")
+    sensitive = Report.category_id.in_(select(sensitive_category.id)
+                                       .where(sensitive_category.sensitive).correlate(None))
+    return intersects_either_bbox(Report.location, Report.id, box,
+                                  generalized_bbox(box, decimals), sensitive, dialect)
 
 
 def list_public_reports(flt: ReportFilter, *, limit: int, cursor: str | None,
@@ -103,9 +123,18 @@ def get_public_report(report_id: int) -> Report:
 
 
 def nearby_open_reports(lon: float, lat: float, category: str, *, radius_m: float,
-                        limit: int) -> list[tuple[Report, float]]:
-    """Return open public reports of a category within radius_m of a point, nearest first."""
+                        limit: int, decimals: int | None = None) -> list[tuple[Report, float]]:
+    """Return open public reports of a category within radius_m of a point, nearest first.
+
+    With `decimals` (SENSITIVE_COORDINATE_DECIMALS), a sensitive category is measured from
+    its reports' generalized points, as each is published: the radius, the order and the
+    distances say nothing finer, however many points one asks from.
+    """
     dialect = db.session.get_bind().dialect.name
+    if decimals is not None and db.session.scalar(
+            select(Category.sensitive).where(Category.code == category)):
+        return _nearby_generalized(lon, lat, category, radius_m=radius_m, limit=limit,
+                                   decimals=decimals, dialect=dialect)
     distance = distance_metres(Report.location, lon, lat, dialect).label("distance_m")
     query = (select(Report, distance).join(Report.category)
              .where(Category.code == category, Report.status.in_(sorted(OPEN_STATUSES)),
@@ -113,6 +142,36 @@ def nearby_open_reports(lon: float, lat: float, category: str, *, radius_m: floa
              .options(selectinload(Report.photos))
              .order_by(distance, Report.id).limit(limit))
     return [(report, float(metres)) for report, metres in db.session.execute(query).unique()]
+
+
+def _nearby_generalized(lon: float, lat: float, category: str, *, radius_m: float, limit: int,
+                        decimals: int, dialect: str) -> list[tuple[Report, float]]:
+    """nearby_open_reports on generalized points: rounded here, measured by the database."""
+    # A generalized point within radius_m lies in `around`; its exact point within half a
+    # rounding step of it (and a hair for the float arithmetic).
+    around = BBox.around(lon, lat, radius_m)
+    half = 0.5 / 10 ** decimals + 1e-9
+    reach = BBox(around.min_lon - half, around.min_lat - half,
+                 around.max_lon + half, around.max_lat + half)
+    rows = db.session.execute(
+        select(Report.id, func.ST_X(Report.location), func.ST_Y(Report.location))
+        .join(Report.category)
+        .where(Category.code == category, Report.status.in_(sorted(OPEN_STATUSES)),
+               intersects_bbox(Report.location, Report.id, reach, dialect))).all()
+    places = {report_id: generalize_point(x, y, decimals) for report_id, x, y in rows}
+    cells = sorted(set(places.values()))
+    if not cells:
+        return []
+    # One row: the ellipsoidal distance to each generalized point, as the exact path measures.
+    metres = db.session.execute(select(*(
+        distance_metres(point(x, y, dialect), lon, lat, dialect) for x, y in cells))).one()
+    distance = {cell: float(m) for cell, m in zip(cells, metres)}
+    found = sorted((distance[place], report_id) for report_id, place in places.items()
+                   if distance[place] <= radius_m)[:limit]
+    reports = {r.id: r for r in db.session.scalars(
+        select(Report).where(Report.id.in_([report_id for _, report_id in found]))
+        .options(selectinload(Report.photos)))}
+    return [(reports[report_id], m) for m, report_id in found]
 
 
 def list_categories() -> list[Category]:

@@ -205,10 +205,14 @@ class ReportDetailSchema(ReportFeatureSchema):
 class NearbyPropertiesSchema(ReportPropertiesSchema):
     """A nearby report and how far it is."""
 
-    distance_m = fields.Float()
+    distance_m = fields.Float(metadata={
+        "description": "Metres (0.1 m) from the point asked to the report's public point: "
+                       "for sensitive categories (`location_generalized`), the generalized "
+                       "point, which also decides the radius and the order."})
     incident_size = fields.Integer(metadata={
         "description": "How many open reports of this category form its same-spot group "
-                       "(1: alone); \"6 reports about the same dark block\"."})
+                       "(1: alone); \"6 reports about the same dark block\". Sensitive "
+                       "categories are grouped on their generalized points."})
 
 
 class NearbyFeatureSchema(ReportFeatureSchema):

@@ -140,6 +140,7 @@ class Reports(MethodView):
     })
     @blp.response(201, ReportFeatureSchema, headers=CREATED_HEADERS)
     @error_response(blp, 401)
+    @error_response(blp, 403, "The contact address (or the account's) is on the ban list.")
     @error_response(blp, 413)
     @error_response(blp, 422)
     def post(self):
@@ -172,11 +173,14 @@ class Nearby(MethodView):
     def get(self, lat, lon, category, limit, radius=None):
         """List open reports of a category near a point, nearest first ("is it one of these?")."""
         radius = radius or current_app.config["NEARBY_RADIUS_M"]
-        found = queries.nearby_open_reports(lon, lat, category, radius_m=radius, limit=limit)
+        # Sensitive categories are found, measured and grouped on their generalized points.
+        decimals = current_app.config["SENSITIVE_COORDINATE_DECIMALS"]
+        found = queries.nearby_open_reports(lon, lat, category, radius_m=radius, limit=limit,
+                                            decimals=decimals)
         sizes = incident_sizes_near(
             lon, lat, category, radius_m=radius,
             metric_srid=current_app.config["CITY_METRIC_SRID"],
-            dialect=db.session.get_bind().dialect.name) if found else {}
+            dialect=db.session.get_bind().dialect.name, decimals=decimals) if found else {}
         features = []
         for report, metres in found:
             feature = _feature(report)
@@ -217,6 +221,7 @@ class FollowReport(MethodView):
                       description="A confirmation email was sent (double opt-in).")
     @blp.alt_response(200, schema=FollowOutSchema, description="Already following.")
     @error_response(blp, 401)
+    @error_response(blp, 403, "The address is on the ban list.")
     @error_response(blp, 404, "No such public report.")
     @error_response(blp, 413)
     @error_response(blp, 422, "Invalid fields, or no email from an anonymous caller.")

@@ -102,9 +102,14 @@ INCIDENT_CONTEXT_M = 300
 
 
 def incident_sizes_near(lon: float, lat: float, category_code: str, *, radius_m: float,
-                        metric_srid: int = BOSTON_UTM_SRID, dialect: str) -> dict[int, int]:
-    """Return, per open report of a category near a point, the size of its same-spot group."""
+                        metric_srid: int = BOSTON_UTM_SRID, dialect: str,
+                        decimals: int | None = None) -> dict[int, int]:
+    """Return, per open report of a category near a point, the size of its same-spot group.
+
+    With `decimals`, a sensitive category's groups are made from generalized points, as in
+    incident_groups.
+    """
     around = BBox.around(lon, lat, radius_m + INCIDENT_CONTEXT_M)
     groups = incident_groups(category_code, bbox=around, metric_srid=metric_srid,
-                             dialect=dialect)
+                             dialect=dialect, decimals=decimals)
     return {member: group.size for group in groups for member in group.member_ids}

@@ -125,6 +125,7 @@ class City:
     plan_ids: list[int] = field(default_factory=list)  # action plans
     plan_of: Callable[[int], dict | None] = lambda plan_id: None  # a plan's latest version
     plan_body: dict = field(default_factory=dict)  # an adoption the service accepts
+    ban_ids: list[int] = field(default_factory=list)  # entries of the ban list
     categories: list[str] = field(default_factory=lambda: [c["code"] for c in CATEGORIES])
     departments: list[str] = field(default_factory=lambda: [d["code"] for d in DEPARTMENTS]
                                    + [d["name"] for d in DEPARTMENTS])
@@ -248,6 +249,8 @@ def seed_city(app, *, history: int = 80, random_seed: int = 2025) -> City:
     api_key_ids = [_expect(client.post(f"{API}/open311/keys", json={"name": name},
                                        headers=auth["admin"]), 201)["id"]
                    for name in ("311 app", "CRM bridge")]
+    ban_ids = [_expect(client.post(f"{API}/moderation/bans", json={"pattern": f"spam{n}.example"},
+                                   headers=auth["moderator"]), 201)["id"] for n in range(20)]
     # The officer's walk, with a report made on it; and one of the admin's, still going on.
     walks, walk_started_at = {}, {}
     for role, ended in (("officer", True), ("admin", False)):
@@ -282,7 +285,7 @@ def seed_city(app, *, history: int = 80, random_seed: int = 2025) -> City:
     return City(reports=reports, photo_keys=photo_keys, tokens=tokens, emails=emails,
                 unsubscribe_tokens=unsubscribe, api_key_ids=api_key_ids, status_of=status_of,
                 walks=walks, walk_started_at=walk_started_at, plan_ids=plan_ids,
-                plan_of=plan_of, plan_body=plan_body)
+                plan_of=plan_of, plan_body=plan_body, ban_ids=ban_ids)
 
 
 def _plan_body(now) -> dict:
@@ -438,6 +441,10 @@ def _realize(case, draw, city: City) -> dict | None:
         path["key_id"] = draw(st.sampled_from(city.api_key_ids))
     if "walk_uuid" in path and label.startswith("GET") and draw(st.integers(0, 3)):
         path["walk_uuid"] = draw(st.sampled_from(city.walk_uuids))
+    if "ban_id" in path and city.ban_ids and draw(st.integers(0, 3)):
+        path["ban_id"] = draw(st.sampled_from(city.ban_ids))
+        if label.startswith("DELETE"):
+            return {"Authorization": f"Bearer {city.tokens['moderator']}"}
     if "plan_id" in path and city.plan_ids and draw(st.integers(0, 3)):
         path["plan_id"] = draw(st.sampled_from(city.plan_ids))
         if "number" in path and draw(st.integers(0, 2)):
@@ -508,6 +515,10 @@ def _realize(case, draw, city: City) -> dict | None:
             body.clear()
             body.update(_amendment(plan, f"Dorchester streets {draw(st.integers(0, 10**6))}"))
             return {"Authorization": f"Bearer {city.tokens['admin']}"}
+    if label == f"POST {API}/moderation/bans" and draw(st.integers(0, 2)):
+        body.clear()
+        body["pattern"] = f"junk{draw(st.integers(0, 10**9))}.example"
+        return {"Authorization": f"Bearer {city.tokens['moderator']}"}
     if label.endswith("/auth/login") and draw(st.integers(0, 2)):
         body["email"] = draw(st.sampled_from(sorted(city.emails.values())))
         if draw(st.integers(0, 2)):
