@@ -74,12 +74,12 @@ def _open_flags(report_id: int) -> int:
         ContentFlag.report_id == report_id, ContentFlag.resolved_at.is_(None)))
 
 
-def _hold(report, now: datetime, count: int) -> None:
-    """Hold a public report for review after flags: a system step on its timeline."""
+def _hold(report, now: datetime) -> None:
+    """Hold a public report for review after flags: a step "by the system" on its timeline
+    (no note: stored words would stay in one language; the status says what happened)."""
     step = StatusChange(report_id=report.id, kind="status", from_status=report.status,
                         to_status=Status.PENDING_REVIEW.value, actor_role="system",
-                        to_department_id=report.department_id, at=now,
-                        note=f"Held for review after {count} flags.")
+                        to_department_id=report.department_id, at=now)
     report.status = Status.PENDING_REVIEW.value
     report.updated_at = now
     db.session.add(step)
@@ -102,7 +102,7 @@ def flag_report(report_id: int, actor: Actor, *, reason: str, note: str | None =
     held = False
     if created and report.status in OPEN_STATUSES and should_hide(
             count, current_app.config["MODERATION_HOLD_AFTER_FLAGS"]):
-        _hold(report, now, count)
+        _hold(report, now)
         held = True
     return {"report_id": report.id, "flagged": created, "held_for_review": held}
 

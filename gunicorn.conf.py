@@ -1,0 +1,29 @@
+"""gunicorn settings: `gunicorn -c gunicorn.conf.py wsgi:app` (see docs/operations.md).
+
+The environment overrides each default: GUNICORN_BIND, WEB_CONCURRENCY (workers),
+GUNICORN_WORKER_CLASS (sync or gthread), GUNICORN_THREADS, GUNICORN_TIMEOUT.
+"""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# The app is CPU-bound Python with short waits on the database: about two processes per core
+# keep the cores busy while one waits (measured in docs/benchmarks.md, "Load and faults").
+workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * (os.cpu_count() or 1))
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+# A request that takes longer than this is killed with its worker (photos take < 1 s).
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 20
+keepalive = 5
+# No preload: each worker creates the app, its database pool and SpatiaLite connections after
+# the fork, so no connection is ever shared between processes.
+preload_app = False
+# A worker restarted now and then returns memory fragmented by photo decoding.
+max_requests = 10_000
+max_requests_jitter = 1_000
+# Requests are refused above these sizes before the app reads them.
+limit_request_line = 8190
+accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
