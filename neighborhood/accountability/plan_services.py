@@ -10,6 +10,7 @@ the baseline is recomputed over the plan's baseline window, visibly, in the new 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -110,7 +111,7 @@ def load_plan(plan_id: int) -> Plan:
     """Return a plan by id; NotFound otherwise."""
     plan = db.session.get(Plan, plan_id) if 0 < plan_id <= MAX_ID else None
     if plan is None:
-        raise NotFound(f"No action plan {plan_id}.")
+        raise NotFound(_("No action plan %(number)s.", number=plan_id))
     return plan
 
 
@@ -119,7 +120,8 @@ def load_version(plan_id: int, number: int) -> PlanVersion:
     plan = load_plan(plan_id)
     version = next((v for v in plan.versions if v.number == number), None)
     if version is None:
-        raise NotFound(f"Action plan {plan_id} has no version {number}.")
+        raise NotFound(_("Action plan %(plan)s has no version %(number)s.", plan=plan_id,
+                         number=number))
     return version
 
 

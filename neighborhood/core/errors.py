@@ -5,9 +5,9 @@ from http import HTTPStatus
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
-from neighborhood.core.messages import localize_errors
+from neighborhood.core.messages import N_, localize_errors
 
 
 class DomainError(Exception):
@@ -132,9 +132,39 @@ def render_error(status: int, message: str | None = None, errors: dict | None = 
         body.update(extra or {})
         response = jsonify(body)
     else:
-        response = render_template("error.html", status=status, phrase=phrase,
-                                   message=message, errors=errors)
+        if message == getattr(default_exceptions.get(status), "description", None):
+            message = None  # Werkzeug's English default: the page's own words say it
+        response = render_template("error.html", status=status, phrase=page_heading(status),
+                                   message=message or page_message(status), errors=errors)
     return response, status, dict(headers or {})
+
+
+# Error pages in the reader's language: a heading (the HTTP phrase) and what to do.
+PAGE_HEADINGS = {
+    400: N_("Bad Request"), 401: N_("Unauthorized"), 403: N_("Forbidden"),
+    404: N_("Not Found"), 405: N_("Method Not Allowed"), 413: N_("Request Entity Too Large"),
+    422: N_("Unprocessable Entity"), 429: N_("Too Many Requests"),
+    500: N_("Internal Server Error"),
+}
+PAGE_MESSAGES = {
+    401: N_("Please sign in to see this page."),
+    403: N_("Your account may not open this page."),
+    404: N_("There is nothing here: the page does not exist, or it is not public."),
+    405: N_("This page cannot be used that way."),
+    413: N_("What you sent is too large. Photos are made smaller on the phone; try one at a "
+            "time."),
+    500: N_("Something went wrong on our side. Please try again in a moment."),
+}
+
+
+def page_heading(status: int) -> str:
+    """Return an error page's heading in the reader's language."""
+    return _(PAGE_HEADINGS[status]) if status in PAGE_HEADINGS else HTTPStatus(status).phrase
+
+
+def page_message(status: int) -> str | None:
+    """Return what an error page says when the error carries no words of its own."""
+    return _(PAGE_MESSAGES[status]) if status in PAGE_MESSAGES else None
 
 
 def handle_http_exception(error: HTTPException):

@@ -7,6 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import gettext as _
 from geoalchemy2.shape import to_shape
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, selectinload
@@ -49,7 +50,7 @@ def decode_cursor(cursor: str) -> int:
             raise ValueError(raw)
         return int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidInput.field("query", "cursor", "Not a cursor from this API.") from None
+        raise InvalidInput.field("query", "cursor", _("Not a cursor from this API.")) from None
 
 
 def _aware(moment: datetime, tz: str) -> datetime:
@@ -114,11 +115,11 @@ def list_public_reports(flt: ReportFilter, *, limit: int, cursor: str | None,
 def get_public_report(report_id: int) -> Report:
     """Return a public report by id; NotFound for unknown or hidden ones."""
     if report_id > MAX_ID:
-        raise NotFound(f"No public report {report_id}.")
+        raise NotFound(_("No public report %(number)s.", number=report_id))
     report = db.session.scalar(_public().where(Report.id == report_id)
                                .options(selectinload(Report.photos)))
     if report is None:
-        raise NotFound(f"No public report {report_id}.")
+        raise NotFound(_("No public report %(number)s.", number=report_id))
     return report
 
 

@@ -6,6 +6,7 @@ outbox (IndexedDB) and reach the walks API and the reports API when there is a c
 
 import folium
 from flask import abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from neighborhood.accounts.auth import current_actor
 from neighborhood.accounts.permissions import can_record_walk, can_view_walk
@@ -29,7 +30,7 @@ def walk():
     if (to_login := _signed_in_or_login()) is not None:
         return to_login
     if not can_record_walk(current_actor()):
-        abort(403, description="Walk mode is for officers.")
+        abort(403, description=_("Walk mode is for officers."))
     return render_template("web/walk.html", families=family_choices(list_categories()),
                            map=embed(city_map(zoom=17)))
 

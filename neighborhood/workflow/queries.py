@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import func, nulls_last, select
 from sqlalchemy.orm import selectinload
 
@@ -46,7 +47,7 @@ def report_detail(report_id: int, actor: Actor, photo_url, *,
         report = db.session.scalar(select(Report).where(Report.id == report_id)
                                    .options(selectinload(Report.photos)))
     if report is None or not can_view_report(actor, report.status, report.department_id):
-        raise NotFound(f"No public report {report_id}.")
+        raise NotFound(_("No public report %(number)s.", number=report_id))
     feature = report_feature(report, photo_url, now,
                              exact=can_view_contact(actor, report.department_id))
     steps = list(db.session.scalars(select(StatusChange)
@@ -81,11 +82,11 @@ def queue(actor: Actor, *, department: str | None = None, statuses: tuple[str, .
     if actor.role == Role.STAFF:
         department_id = actor.department_id
         if department and find_department(department).id != department_id:
-            raise Forbidden("Staff see their own department's queue only.")
+            raise Forbidden(_("Staff see their own department's queue only."))
     else:
         department_id = find_department(department).id if department else None
     if not can_view_queue(actor, department_id):
-        raise Forbidden("Only department staff, moderators and admins have a work queue.")
+        raise Forbidden(_("Only department staff, moderators and admins have a work queue."))
 
     query = select(Report)
     if department_id is not None:

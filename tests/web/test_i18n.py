@@ -203,3 +203,15 @@ def test_why_a_hotspot_map_cannot_be_drawn_is_said_in_spanish(client, lifecycle_
     assert english["message"].startswith("Only 1 reports in this selection")
     assert spanish_answer["message"] == ("Solo hay 1 reportes en esta selección; una prueba de "
                                          "significación necesita al menos 30.")
+
+
+def test_error_pages_are_in_spanish(client, lifecycle_city):
+    client.set_cookie("lang", "es")
+    page = client.get("/reports/999999")
+    assert page.status_code == 404
+    assert "<h1>No encontrado</h1>" in page.text
+    assert "No hay ningún reporte público con el número 999999." in page.text
+    assert "Not Found" not in page.text and "requested URL" not in page.text
+    client.set_cookie("lang", "en")
+    english = client.get("/nope").text
+    assert "<h1>Not Found</h1>" in english and "the page does not exist" in english
