@@ -2,6 +2,7 @@
 
 import uuid
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from neighborhood.accounts.models import User
@@ -15,9 +16,9 @@ from neighborhood.walks.models import Walk
 
 def _require_walk_reader(actor: Actor) -> None:
     if actor.is_anonymous:
-        raise Unauthorized("Sign in to see walks.")
+        raise Unauthorized(_("Sign in to see walks."))
     if not (can_record_walk(actor) or can_view_walk(actor, None)):
-        raise Forbidden("Only officers, moderators and admins see walks.")
+        raise Forbidden(_("Only officers, moderators and admins see walks."))
 
 
 def _on_walk():
@@ -49,7 +50,7 @@ def list_walks(actor: Actor, officer_id: int | None = None, *, limit: int = 50,
     if officer_id is None and not can_view_walk(actor, None):
         officer_id = actor.user_id
     if not can_view_walk(actor, officer_id):
-        raise Forbidden("Officers see their own walks only.")
+        raise Forbidden(_("Officers see their own walks only."))
     query = select(Walk)
     if officer_id is not None:
         query = query.where(Walk.officer_id == officer_id)
@@ -72,12 +73,12 @@ def walk_summary(actor: Actor, walk_uuid: str) -> dict:
     try:
         key = str(uuid.UUID(str(walk_uuid)))
     except ValueError:
-        raise NotFound(f"No walk {walk_uuid}.") from None
+        raise NotFound(_("No walk %(uuid)s.", uuid=walk_uuid)) from None
     walk = db.session.scalar(select(Walk).where(Walk.uuid == key))
     if walk is None:
-        raise NotFound(f"No walk {key}.")
+        raise NotFound(_("No walk %(uuid)s.", uuid=key))
     if not can_view_walk(actor, walk.officer_id):
-        raise Forbidden("This walk is another officer's.")
+        raise Forbidden(_("This walk is another officer's."))
     reports = db.session.scalars(select(Report).where(Report.walk_uuid == walk.uuid,
                                                       Report.reporter_id == walk.officer_id)
                                  .order_by(Report.created_at, Report.id))

@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -37,7 +38,7 @@ def walk_uuid_of(value: str) -> str:
     try:
         return str(uuid.UUID(str(value)))
     except ValueError:
-        raise InvalidInput.field("path", "walk_uuid", "Not a UUID.") from None
+        raise InvalidInput.field("path", "walk_uuid", _("Not a UUID.")) from None
 
 
 def _ms(moment: datetime) -> int:
@@ -49,16 +50,16 @@ def _check_times(data: dict, now: datetime) -> None:
     started, ended = data["started_at"], data.get("ended_at")
     latest = now + CLOCK_SKEW
     if started > latest:
-        raise InvalidInput.field("json", "started_at", "Must not be in the future.")
+        raise InvalidInput.field("json", "started_at", _("Must not be in the future."))
     if ended is not None and ended > latest:
-        raise InvalidInput.field("json", "ended_at", "Must not be in the future.")
+        raise InvalidInput.field("json", "ended_at", _("Must not be in the future."))
     if ended is not None and ended - started > MAX_DURATION:
-        raise InvalidInput.field("json", "ended_at", "A walk lasts at most 24 hours.")
+        raise InvalidInput.field("json", "ended_at", _("A walk lasts at most 24 hours."))
     first, last = _ms(started - GPS_WARMUP), _ms(min(started + MAX_DURATION, latest))
     for index, point in enumerate(data["track"]):
         if not first <= point["at"] <= last:
-            message = ("Must be within the walk: from 10 minutes before started_at to 24 hours "
-                       "after it, and not in the future.")
+            message = _("Must be within the walk: from 10 minutes before started_at to 24 "
+                        "hours after it, and not in the future.")
             raise InvalidInput(f"Invalid track[{index}].at: {message}",
                                {"json": {"track": {str(index): {"at": [message]}}}})
 
@@ -70,13 +71,15 @@ def _locked(walk_uuid: str) -> Walk | None:
 def _check_same_walk(walk: Walk, actor: Actor, data: dict) -> None:
     """Refuse an upload that is not the walk's own officer's, or that rewrites its times."""
     if walk.officer_id != actor.user_id:
-        raise Forbidden("This walk is another officer's.")
+        raise Forbidden(_("This walk is another officer's."))
     if data["started_at"] != walk.started_at:
-        message = f"The walk started at {walk.started_at.isoformat()}; it cannot change."
+        message = _("The walk started at %(at)s; it cannot change.",
+                    at=walk.started_at.isoformat())
         raise Conflict(message, {"json": {"started_at": [message]}})
     ended = data.get("ended_at")
     if ended is not None and walk.ended_at is not None and ended != walk.ended_at:
-        message = f"The walk ended at {walk.ended_at.isoformat()}; it cannot change."
+        message = _("The walk ended at %(at)s; it cannot change.",
+                    at=walk.ended_at.isoformat())
         raise Conflict(message, {"json": {"ended_at": [message]}})
 
 
@@ -87,9 +90,9 @@ def save_walk(actor: Actor, walk_uuid: str, data: dict, *,
     `data` is WalkPutSchema's: started_at, ended_at (optional) and track ({lat, lon, at}).
     """
     if actor.is_anonymous:
-        raise Unauthorized("Sign in to record a walk.")
+        raise Unauthorized(_("Sign in to record a walk."))
     if not can_record_walk(actor):
-        raise Forbidden("Only officers and admins record walks.")
+        raise Forbidden(_("Only officers and admins record walks."))
     now = now or utcnow()
     walk_uuid = walk_uuid_of(walk_uuid)
     _check_times(data, now)
@@ -113,7 +116,8 @@ def save_walk(actor: Actor, walk_uuid: str, data: dict, *,
     track = merge_tracks(walk.track, ([p["lon"], p["lat"], p["at"]] for p in data["track"]))
     if len(track) > MAX_TRACK_POINTS:
         raise InvalidInput.field("json", "track",
-                                 f"A walk holds at most {MAX_TRACK_POINTS} points.")
+                                 _("A walk holds at most %(count)s points.",
+                                   count=MAX_TRACK_POINTS))
     if track != walk.track:
         walk.track = track
         walk.distance_m = track_length_m(track)
