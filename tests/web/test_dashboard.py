@@ -19,7 +19,7 @@ from neighborhood.areas.models import Area
 from neighborhood.extensions import db
 from neighborhood.maps.render import map_text
 from neighborhood.reports.services import Submission, submit_report
-from neighborhood.web.dashboard_pages import HATCH, NO_DATA_FILL
+from neighborhood.web.dashboard_map import HATCH, NO_DATA_FILL
 from neighborhood.workflow.services import TransitionRequest, transition_report
 from tests.accountability.scenario import BEACON_HILL, DORCHESTER, build_scenario, local
 from tests.fixtures.browser import phone_context, screenshot
