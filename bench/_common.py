@@ -1,4 +1,4 @@
-"""Shared pieces of the HTTP benchmarks (bench/load.py, bench/viewport.py) and tests/ops/test_load.py.
+"""Shared pieces of the HTTP benchmarks (bench/load.py, bench/viewport.py) and the load test.
 
 - seed_city: a migrated database with Boston's neighborhoods, one department and one category
 - Gunicorn: the app under gunicorn (gunicorn.conf.py) in its own process group
@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -416,7 +417,11 @@ async def run_load_async(port: int, plan: LoadPlan, photos: list[bytes],
 
 
 def run_load(port: int, plan: LoadPlan, photos: list[bytes] = (), on_start=None) -> LoadRun:
-    return asyncio.run(run_load_async(port, plan, list(photos), on_start))
+    """Run the load in an event loop of its own thread: the caller's thread may already run
+    one (Playwright's sync API keeps a loop in pytest's main thread once a browser test ran)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run,
+                           run_load_async(port, plan, list(photos), on_start)).result()
 
 
 def percentile(values: list[float], p: float) -> float:

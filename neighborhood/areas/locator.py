@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from shapely import STRtree, prepare
+from shapely import STRtree, intersects_xy, prepare
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
@@ -22,7 +22,8 @@ class AreaLocator:
 
     def in_city(self, lon: float, lat: float) -> bool:
         """Return True if (lon, lat) lies in the city (always True without a boundary)."""
-        return self.city is None or self.city.covers(Point(lon, lat))
+        # For a point, intersects is covers (inside or on the edge), without making a Point.
+        return self.city is None or bool(intersects_xy(self.city, lon, lat))
 
     def neighborhood_at(self, lon: float, lat: float) -> int | None:
         """Return the id of the neighborhood covering (lon, lat), if any."""

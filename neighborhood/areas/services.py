@@ -45,10 +45,20 @@ def replace_boundaries(features: list[dict], *, city_name: str, name_key: str = 
     return len(wanted) - 1
 
 
-def area_locator() -> AreaLocator:
-    """Return a locator for the stored areas, rebuilt only when the areas change."""
-    version = tuple(db.session.execute(
-        select(func.count(Area.id), func.max(Area.id), func.max(Area.updated_at))).one())
+def locator_version() -> tuple:
+    """Return the columns of the areas' version: count, last id, last change (one row each)."""
+    return (select(func.count(Area.id)).scalar_subquery(),
+            select(func.max(Area.id)).scalar_subquery(),
+            select(func.max(Area.updated_at)).scalar_subquery())
+
+
+def area_locator(version: tuple | None = None) -> AreaLocator:
+    """Return a locator for the stored areas, rebuilt only when the areas change.
+
+    version: the values of locator_version(), when the caller read them in its own query.
+    """
+    if version is None:
+        version = tuple(db.session.execute(select(*locator_version())).one())
     key = str(db.engine.url)
     cached = _cache.get(key)
     if cached and cached[0] == version:

@@ -9,9 +9,12 @@ from neighborhood.moderation.models import BannedContact
 from neighborhood.moderation.rules import is_banned
 
 
+_ALL_PATTERNS = select(BannedContact.pattern)  # built once: intake runs it on every report
+
+
 def banned_patterns() -> set[str]:
     """Return every pattern on the ban list."""
-    return set(db.session.scalars(select(BannedContact.pattern)))
+    return set(db.session.scalars(_ALL_PATTERNS))
 
 
 def refuse_banned(*emails: str | None) -> None:

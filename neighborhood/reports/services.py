@@ -3,17 +3,18 @@
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import datetime, timedelta
 
 import h3
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from neighborhood.accounts.permissions import (ANONYMOUS, Actor, can_record_walk,
                                                submission_source)
-from neighborhood.areas.services import area_locator
+from neighborhood.areas.services import area_locator, locator_version
 from neighborhood.core import signals, transaction
 from neighborhood.core.db import utcnow
 from neighborhood.core.spatial import point_element
@@ -25,7 +26,8 @@ from neighborhood.reports.models import Category, Follower, IdempotencyKey, Phot
 from neighborhood.reports.questions import check_answers, parse_questions
 from neighborhood.reports.photos import PhotoRejected, ProcessedPhoto, process_photo
 from neighborhood.reports.storage import photo_store
-from neighborhood.routing.services import route
+from neighborhood.routing.models import Department
+from neighborhood.routing.services import route, router_version
 from neighborhood.workflow.models import StatusChange
 from neighborhood.workflow.states import initial_status
 
@@ -72,12 +74,41 @@ def fingerprint(submission: Submission) -> str:
     return digest.hexdigest()
 
 
-def _category(code: str, location: str) -> Category:
-    category = db.session.scalar(select(Category).where(Category.code == code))
-    if category is None:
+@dataclass(frozen=True)
+class _Lookups:
+    """What intake reads before it writes, in one statement."""
+
+    category: Category
+    department: Department | None  # the category's default; held so the session keeps it
+    locator_version: tuple
+    router_version: tuple
+
+
+# Intake's statements are built once per process: building one (and its cache key) costs
+# about as much as running it.
+@cache
+def _lookups_query():
+    return (select(Category, Department, *locator_version(), *router_version())
+            .outerjoin(Department, Department.id == Category.default_department_id)
+            .where(Category.code == bindparam("code")))
+
+
+@cache
+def _key_query():
+    return (select(IdempotencyKey.fingerprint, IdempotencyKey.report_id)
+            .where(IdempotencyKey.scope == bindparam("scope"),
+                   IdempotencyKey.key == bindparam("key")))
+
+
+def _lookups(code: str, location: str) -> _Lookups:
+    """Read the category (with its default department, into the session) and the versions of
+    the area locator and the router; 422 for an unknown category."""
+    row = db.session.execute(_lookups_query(), {"code": code}).first()
+    if row is None:
         raise InvalidInput.field(location, "category",
                                  _("Unknown category '%(code)s'.", code=code))
-    return category
+    split = 2 + len(locator_version())
+    return _Lookups(row[0], row[1], tuple(row[2:split]), tuple(row[split:]))
 
 
 def _answers(category: Category, given: dict, location: str) -> dict:
@@ -112,6 +143,8 @@ def process_uploads(uploads: list[Upload], field_name: str = "photos") -> list[P
 def attach_photos(report: Report, photos: list[ProcessedPhoto], *, kind: str,
                   now: datetime) -> list[Photo]:
     """Add photos to a report and save their files; a rollback deletes the files again."""
+    if not photos:
+        return []
     store = photo_store()
     rows = []
     for photo in photos:
@@ -131,8 +164,7 @@ def scope_of(actor: Actor) -> str:
 
 def _existing(scope: str, key: str, fp: str) -> Report | None:
     """Return the report an earlier submission with this key made; 422 if its body differed."""
-    row = db.session.scalar(select(IdempotencyKey).where(IdempotencyKey.scope == scope,
-                                                         IdempotencyKey.key == key))
+    row = db.session.execute(_key_query(), {"scope": scope, "key": key}).first()
     if row is None:
         return None
     if row.fingerprint != fp:
@@ -158,15 +190,17 @@ def submit_report(submission: Submission, *, actor: Actor = ANONYMOUS,
     # takes the write lock (BEGIN IMMEDIATE) until the request commits, and photos are the
     # slowest step of intake (tens of ms), so outside the lock other workers keep writing.
     photos = process_uploads(submission.uploads)
+    lon, lat = data["lon"], data["lat"]
+    r8, r9 = h3_cells(lon, lat)  # pure: also before the first query
     if submission.idempotency_key:
         earlier = _existing(scope, submission.idempotency_key, fp)
         if earlier is not None:
             return SubmitResult(earlier, created=False)
 
     refuse_banned((data.get("contact") or {}).get("email"), reporter_email)
-    category = _category(data["category"], where)
-    lon, lat = data["lon"], data["lat"]
-    locator = area_locator()
+    lookups = _lookups(data["category"], where)
+    category = lookups.category
+    locator = area_locator(lookups.locator_version)
     if not locator.in_city(lon, lat):
         message = _("The point (%(lat)s, %(lon)s) is outside %(city)s.", lat=lat, lon=lon,
                     city=current_app.config["CITY_NAME"])
@@ -179,8 +213,8 @@ def submit_report(submission: Submission, *, actor: Actor = ANONYMOUS,
 
     now = now or utcnow()
     contact = data.get("contact") or {}
-    r8, r9 = h3_cells(lon, lat)
-    decision = route(category, lon, lat, current_app.config.get("ROUTING_FALLBACK_DEPARTMENT"))
+    decision = route(category, lon, lat, current_app.config.get("ROUTING_FALLBACK_DEPARTMENT"),
+                     version=lookups.router_version)
     status = initial_status(category.sensitive)
     report = Report(
         category=category, description=data["description"], address=data.get("address") or None,
@@ -195,15 +229,35 @@ def submit_report(submission: Submission, *, actor: Actor = ANONYMOUS,
         walk_uuid=str(walk_id) if walk_id is not None else None,
         photos=[],  # known empty: no lazy SELECT when photos are attached or listed
     )
+    if decision.department_id is not None:
+        # Usually the category's default department, which _lookups loaded: no SELECT here,
+        # and no lazy one when the response names the department.
+        department = (lookups.department
+                      if decision.department_id == category.default_department_id
+                      else db.session.get(Department, decision.department_id))
+        if department is not None:
+            report.department = department
+    follow_email = contact.get("email") or reporter_email
     try:
         with db.session.begin_nested():
             db.session.add(report)
             db.session.flush()
+            # The key, the intake step and the follower are rows nothing reads back in this
+            # request: plain INSERTs, without a unit of work (inside the savepoint, so a key
+            # that conflicts takes them back with the report).
             if submission.idempotency_key:
-                db.session.add(IdempotencyKey(scope=scope, fingerprint=fp,
-                                              key=submission.idempotency_key,
-                                              report_id=report.id, created_at=now))
-                db.session.flush()
+                db.session.execute(insert(IdempotencyKey.__table__), {
+                    "scope": scope, "key": submission.idempotency_key, "fingerprint": fp,
+                    "report_id": report.id, "created_at": now})
+            db.session.execute(insert(StatusChange.__table__), {
+                "report_id": report.id, "kind": "status", "from_status": None,
+                "to_status": status, "to_department_id": decision.department_id,
+                "actor_role": actor.role.value, "actor_id": actor.user_id, "at": now})
+            if follow_email:
+                db.session.execute(insert(Follower.__table__), {
+                    "report_id": report.id, "email": follow_email.lower(),
+                    "user_id": actor.user_id, "is_reporter": True, "confirmed_at": now,
+                    "created_at": now})
     except IntegrityError:
         # A concurrent request with the same key committed first: replay it.
         if not submission.idempotency_key:
@@ -213,15 +267,8 @@ def submit_report(submission: Submission, *, actor: Actor = ANONYMOUS,
             raise
         return SubmitResult(earlier, created=False)
 
-    attach_photos(report, photos, kind="report", now=now)
-    db.session.add(StatusChange(report_id=report.id, kind="status", from_status=None,
-                                to_status=status, to_department_id=decision.department_id,
-                                actor_role=actor.role.value, actor_id=actor.user_id, at=now))
-    follow_email = contact.get("email") or reporter_email
-    if follow_email:
-        db.session.add(Follower(report_id=report.id, email=follow_email.lower(),
-                                user_id=actor.user_id, is_reporter=True,
-                                confirmed_at=now, created_at=now))
-    db.session.flush()
+    if photos:
+        attach_photos(report, photos, kind="report", now=now)
+        db.session.flush()
     signals.report_submitted.send(current_app._get_current_object(), report=report)
     return SubmitResult(report, created=True)

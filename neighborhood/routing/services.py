@@ -62,11 +62,20 @@ def claim_service_area(department: Department, geometry: dict, *, name: str,
     return area
 
 
-def router() -> Router:
-    """Return a router over the stored claims, rebuilt only when the claims change."""
-    version = tuple(db.session.execute(select(
-        func.count(ServiceArea.id), func.max(ServiceArea.id),
-        func.max(ServiceArea.updated_at))).one())
+def router_version() -> tuple:
+    """Return the columns of the claims' version: count, last id, last change (one row each)."""
+    return (select(func.count(ServiceArea.id)).scalar_subquery(),
+            select(func.max(ServiceArea.id)).scalar_subquery(),
+            select(func.max(ServiceArea.updated_at)).scalar_subquery())
+
+
+def router(version: tuple | None = None) -> Router:
+    """Return a router over the stored claims, rebuilt only when the claims change.
+
+    version: the values of router_version(), when the caller read them in its own query.
+    """
+    if version is None:
+        version = tuple(db.session.execute(select(*router_version())).one())
     key = str(db.engine.url)
     cached = _cache.get(key)
     if cached and cached[0] == version:
@@ -78,10 +87,14 @@ def router() -> Router:
     return built
 
 
-def route(category, lon: float, lat: float, fallback_code: str | None = None) -> Decision:
-    """Return the department a new report of this category at (lon, lat) goes to."""
+def route(category, lon: float, lat: float, fallback_code: str | None = None, *,
+          version: tuple | None = None) -> Decision:
+    """Return the department a new report of this category at (lon, lat) goes to.
+
+    version: router_version()'s values, if the caller already read them.
+    """
     fallback = None
     if fallback_code:
         fallback = db.session.scalar(select(Department.id).where(Department.code == fallback_code))
-    return router().choose_department(category.id, lon, lat, category.default_department_id,
+    return router(version).choose_department(category.id, lon, lat, category.default_department_id,
                                       fallback)

@@ -1,0 +1,150 @@
+"""Intake CPU, profiled: the Python cost of one JSON report submission, in one process.
+
+    .venv/bin/python bench/profile_intake.py --engine spatialite
+    .venv/bin/python bench/profile_intake.py --engine postgis      # a throwaway server
+    # options: --requests 2000 --warmup 200 --top 30 --sort cumulative|tottime --no-profile
+#          --dump FILE (the cProfile stats, for pstats or snakeviz)
+
+A fresh migrated database (SpatiaLite: a temporary file; PostGIS: tests/fixtures/postgres.py)
+with Boston's neighborhoods, one department and one category routed to it (bench/_common.py's
+seed_city); the app as gunicorn builds it (production Config, RATELIMIT_ENABLED off); then
+--requests submissions of bench/load.py's bodies (a random point in the city, a new
+Idempotency-Key each) through Flask's test client: the whole WSGI path, without a socket.
+
+Prints the CPU time per request (time.process_time: CPU, not wall time, so a busy machine
+inflates it little), the SQL statements per request (SQLAlchemy before_cursor_execute,
+BEGIN and COMMIT included when the driver goes through a cursor), then a second, profiled
+pass (cProfile) and its top entries. On PostGIS the server's own CPU is not counted.
+"""
+
+import argparse
+import cProfile
+import gc
+import io
+import json
+import logging
+import pstats
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import REPORTS, ROOT, city_points, report_body, seed_city
+
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def make_app(url: str, upload_dir: str):
+    from neighborhood import create_app
+
+    return create_app(DATABASE_URL=url, RATELIMIT_ENABLED=False, UPLOAD_DIR=upload_dir,
+                      SECRET_KEY="profile-intake-secret", NOTIFY_SENDER="log",
+                      BASE_URL="http://127.0.0.1")
+
+
+def submit(client, body: dict) -> None:
+    response = client.post(REPORTS, data=json.dumps(body), headers={
+        "Content-Type": "application/json", "Accept": "application/json",
+        "Idempotency-Key": f'"{uuid.uuid4()}"'})
+    if response.status_code != 201:
+        raise RuntimeError(f"{response.status_code}: {response.get_data(as_text=True)[:500]}")
+    response.close()
+
+
+def run(client, bodies: list[dict]) -> float:
+    """Send the bodies; return CPU seconds."""
+    gc.collect()
+    start = time.process_time()
+    for body in bodies:
+        submit(client, body)
+    return time.process_time() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--engine", choices=("spatialite", "postgis"), default="spatialite")
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--sort", default="cumulative")
+    parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument("--dump", help="also write the cProfile stats to this file (pstats)")
+    args = parser.parse_args()
+
+    logging.disable(logging.INFO)
+    tmp = Path(tempfile.mkdtemp(prefix="neighborhood-intake-"))
+    (tmp / "uploads").mkdir()
+    server = None
+    try:
+        if args.engine == "postgis":
+            from tests.fixtures.postgres import TestPostgres
+
+            server = TestPostgres()
+            server.start()
+            url = server.create_database("intake")
+        else:
+            url = f"sqlite:///{tmp / 'intake.db'}"
+        seed_city(url)
+        app = make_app(url, str(tmp / "uploads"))
+        points = city_points(args.warmup + 2 * args.requests, seed=3)
+        bodies = [report_body(p, n) for n, p in enumerate(points)]
+        warm, timed, profiled = (bodies[:args.warmup],
+                                 bodies[args.warmup:args.warmup + args.requests],
+                                 bodies[args.warmup + args.requests:])
+
+        from sqlalchemy import event
+
+        from neighborhood.extensions import db
+
+        with app.app_context():
+            engine = db.engine
+        statements = []
+
+        def count(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement)
+
+        client = app.test_client()
+        run(client, warm)
+        event.listen(engine, "before_cursor_execute", count)
+        cpu = run(client, timed)
+        event.remove(engine, "before_cursor_execute", count)
+        per_request = len(statements) / len(timed)
+        print(f"# {args.engine}: {len(timed):,} JSON submissions (after {len(warm)} warm-up)")
+        print(f"CPU per request: {cpu / len(timed) * 1000:.3f} ms "
+              f"({cpu:.2f} s process time)")
+        print(f"SQL statements per request: {per_request:.2f}")
+        print("statements of the last request:")
+        last = round(per_request)
+        for statement in statements[-last:]:
+            print("   ", " ".join(statement.split())[:150])
+
+        if not args.no_profile:
+            profiler = cProfile.Profile()
+            gc.collect()
+            profiler.enable()
+            for body in profiled:
+                submit(client, body)
+            profiler.disable()
+            if args.dump:
+                profiler.dump_stats(args.dump)
+            out = io.StringIO()
+            stats = pstats.Stats(profiler, stream=out)
+            stats.sort_stats(args.sort).print_stats(args.top)
+            print(f"\n# cProfile of {len(profiled):,} more submissions, top {args.top} by "
+                  f"{args.sort} (the profiler slows everything down several times)")
+            print(out.getvalue())
+        with app.app_context():
+            db.engine.dispose()
+    finally:
+        if server:
+            server.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
