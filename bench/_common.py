@@ -12,7 +12,6 @@ import asyncio
 import io
 import json
 import os
-import platform
 import random
 import signal
 import socket
@@ -540,22 +539,11 @@ def summarize(run: LoadRun, kill_window: tuple[float, float] | None = None) -> d
 
 
 def machine_lines() -> list[str]:
-    """CPU, memory, OS, Python, SQLite and load: the machine part of a write-up."""
-    from neighborhood.core.db import sqlite_dbapi
-
-    info: dict[str, str] = {}
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        key, _, value = line.partition(":")
-        info.setdefault(key.strip(), value.strip())
-    cpu = (f"{info.get('model name', platform.processor())} (family {info.get('cpu family')}, "
-           f"model {info.get('model')}, {float(info.get('cpu MHz', 0)):,.0f} MHz"
-           f"{', virtual machine' if 'hypervisor' in info.get('flags', '').split() else ''})")
-    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                  if line.startswith("MemTotal"))
+    """CPU, memory, OS, Python, SQLite (bench/hotspots.py's lines), gunicorn and the load."""
     import gunicorn
 
-    return [f"- CPU: {cpu}, {os.cpu_count()} logical CPUs",
-            f"- RAM: {mem_kb / 1024 / 1024:.1f} GiB; {platform.system()} {platform.release()}",
-            f"- Python {platform.python_version()}, SQLite {sqlite_dbapi().sqlite_version}, "
-            f"gunicorn {gunicorn.__version__}",
-            f"- load average before the run: {' '.join(f'{x:.2f}' for x in os.getloadavg())}"]
+    from bench.hotspots import machine
+
+    return machine({}) + [
+        f"- gunicorn {gunicorn.__version__}",
+        f"- load average before the run: {' '.join(f'{x:.2f}' for x in os.getloadavg())}"]

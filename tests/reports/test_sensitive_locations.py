@@ -9,42 +9,18 @@ import itertools
 import json
 
 import pytest
-from sqlalchemy import update
-
 from neighborhood.core.privacy import generalize_point, generalized_bbox
 from neighborhood.core.spatial import BBox
-from neighborhood.extensions import db
-from neighborhood.reports.models import Report
-from neighborhood.reports.services import Submission, submit_report
+from tests.fixtures.sensitive import ORDINARY, SENSITIVE, city, store  # noqa: F401 (a fixture)
 
 REPORTS = "/api/v1/reports"
 NEARBY = "/api/v1/reports/nearby"
 EXPORTS = "/api/v1/exports"
-SENSITIVE, ORDINARY = "unsanitary_food", "street_light_outage"
 # (lat, lon): off the 3-decimal grid; its public point is (42.352, -71.063).
 BUSINESS = (42.35231, -71.06347)
 PUBLIC = (-71.063, 42.352)  # (lon, lat)
 AROUND_EXACT = "-71.0636,42.3522,-71.0633,42.3525"  # holds the exact point, not the public one
 AROUND_PUBLIC = "-71.0631,42.3519,-71.0629,42.3521"  # holds the public point, not the exact one
-
-
-@pytest.fixture
-def city(app, boston_areas, create_category):
-    create_category()  # street_light_outage, lighting
-    create_category(SENSITIVE, "Unsanitary food", "problem_business", 2, sensitive=True)
-    return app
-
-
-def store(app, category, points, status="open") -> list[int]:
-    """Store reports at (lat, lon) points, published (status) as a moderator would."""
-    ids = []
-    with app.app_context():
-        for lat, lon in points:
-            data = {"category": category, "description": "Planted.", "lat": lat, "lon": lon}
-            ids.append(submit_report(Submission(data=data)).report.id)
-        db.session.execute(update(Report).where(Report.id.in_(ids)).values(status=status))
-        db.session.commit()
-    return ids
 
 
 def listed(client, **query) -> dict[int, list[float]]:

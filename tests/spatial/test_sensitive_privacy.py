@@ -2,36 +2,12 @@
 their generalized public points (SENSITIVE_COORDINATE_DECIMALS, core.privacy)."""
 
 import pytest
-from sqlalchemy import update
-
 from neighborhood.core.privacy import generalize_point
-from neighborhood.extensions import db
-from neighborhood.reports.models import Report
-from neighborhood.reports.services import Submission, submit_report
 from neighborhood.spatial import services
+from tests.fixtures.sensitive import city, store  # noqa: F401 (city: a fixture)
 
 # Two reports about one business, 6 m apart, both off the 3-decimal grid.
 BUSINESS = [(42.35231, -71.06347), (42.35236, -71.06341)]
-
-
-@pytest.fixture
-def city(app, boston_areas, create_category):
-    create_category()  # street_light_outage, lighting
-    create_category("unsanitary_food", "Unsanitary food", "problem_business", 2,
-                    sensitive=True)
-    return app
-
-
-def store(app, category, points, status="open") -> list[int]:
-    """Store reports at (lat, lon) points, published (status) as a moderator would."""
-    ids = []
-    with app.app_context():
-        for lat, lon in points:
-            data = {"category": category, "description": "Planted.", "lat": lat, "lon": lon}
-            ids.append(submit_report(Submission(data=data)).report.id)
-        db.session.execute(update(Report).where(Report.id.in_(ids)).values(status=status))
-        db.session.commit()
-    return ids
 
 
 def incidents(client, **params):
