@@ -8,6 +8,8 @@ from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.types import TypeDecorator
 
+from neighborhood.core import writer_queue
+
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
@@ -62,13 +64,14 @@ def engine_options(url: str) -> tuple[str, dict]:
 
 
 def configure_engine(engine: Engine) -> None:
-    """Attach per-connection settings: on SQLite WAL, busy timeout and BEGIN IMMEDIATE writes."""
+    """Attach per-connection settings: on SQLite WAL, busy timeout, queued BEGIN IMMEDIATE."""
     if engine.dialect.name != "sqlite":
         return
+    writer_queue.attach(engine, engine.url.database)
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_conn, _record):
-        # Take over transaction control from pysqlite (see the "begin" hook below).
+        # Take over transaction control from pysqlite: core.writer_queue begins transactions.
         dbapi_conn.isolation_level = None
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -76,12 +79,6 @@ def configure_engine(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _begin_immediate(conn):
-        # A deferred BEGIN that later writes fails at once with "database is locked" instead of
-        # waiting; IMMEDIATE takes the write lock up front and honours busy_timeout.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class UTCDateTime(TypeDecorator):

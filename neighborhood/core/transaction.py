@@ -2,8 +2,9 @@
 
 from collections.abc import Callable
 
-from flask import Flask, g
+from flask import Flask, g, request
 
+from neighborhood.core import writer_queue
 from neighborhood.extensions import db
 
 
@@ -40,8 +41,22 @@ def rollback() -> None:
     _run("_on_rollback")
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def init_app(app: Flask) -> None:
     """Commit successful requests and roll back failed ones; services only flush."""
+
+    def _reads_first():
+        # A GET reads: on SQLite it takes no write lock, so reads run side by side with each
+        # other and with writers. What a GET writes (a cached hotspot map, an API token's
+        # last use, a follow confirmed by link) is written from the latest state and needs
+        # no earlier read to hold: core.writer_queue.
+        if request.method in SAFE_METHODS:
+            g._reads_first = writer_queue.set_reads_first(True)
+
+    # First of all before_request hooks: the ones after it (signed-in user) may read.
+    app.before_request_funcs.setdefault(None, []).insert(0, _reads_first)
 
     @app.after_request
     def _finish(response):
@@ -55,3 +70,6 @@ def init_app(app: Flask) -> None:
     def _abandon(exc):
         if exc is not None or g.get("_on_rollback"):
             rollback()
+        token = g.pop("_reads_first", None)
+        if token is not None:
+            writer_queue.reset_reads_first(token)

@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE, ValidationError
 
 from neighborhood.accounts.auth import current_account, current_actor
+from neighborhood.core import transaction
 from neighborhood.core.errors import InvalidInput, NotFound, Unauthorized, error_response
 from neighborhood.reports import engagement, queries
 from neighborhood.reports.schemas import (CategorySchema, DeviceSchema, FollowOutSchema,
@@ -155,7 +156,11 @@ class Reports(MethodView):
         headers = {"Location": url_for("reports_api.report", report_id=result.report.id)}
         if not result.created:
             headers["Idempotent-Replayed"] = "true"
-        return _feature(result.report), 201, headers
+        feature = _feature(result.report)
+        # The request's one commit, before the response is serialised: on SQLite the write
+        # lock is held until it, and other submissions wait for that lock.
+        transaction.commit()
+        return feature, 201, headers
 
 
 @blp.route("/reports/<int:report_id>", endpoint="report")

@@ -8,7 +8,8 @@ from sqlalchemy import select, text, update
 
 from neighborhood.core.db import UTCDateTime, normalize_url, sqlite_dbapi
 from neighborhood.extensions import db
-from neighborhood.reports.models import Category, Report
+from neighborhood.reports.models import Category, IdempotencyKey, Report
+from neighborhood.workflow.models import StatusChange
 
 
 def test_sqlite_module_can_load_extensions():
@@ -66,22 +67,29 @@ def test_concurrent_read_modify_write_loses_no_update(app, dummy_category):
 
 
 def test_racing_retries_with_one_key_create_one_report(app, dummy_category, dummy_report_body):
-    """The idempotency key holds when the retries arrive at the same time."""
-    start, results = threading.Barrier(6), []
+    """The idempotency key holds when the retries arrive at the same time: one report, one
+    key, one intake step per key, and every answer names it (many rounds: a race is rare)."""
+    rounds, twins = 25, 4
+    answers: dict[str, set] = {}
 
-    def submit():
+    def submit(key, start):
         client = app.test_client()
         start.wait()
         response = client.post("/api/v1/reports", json=dummy_report_body,
-                               headers={"Idempotency-Key": "race-1"})
-        results.append((response.status_code, response.json.get("id")))
+                               headers={"Idempotency-Key": key})
+        answers[key].add((response.status_code, response.json.get("id")))
 
-    threads = [threading.Thread(target=submit) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert [status for status, _ in results] == [201] * 6
-    assert len({report_id for _, report_id in results}) == 1
+    for n in range(rounds):
+        key, start = f"race-{n}", threading.Barrier(twins)
+        answers[key] = set()
+        threads = [threading.Thread(target=submit, args=(key, start)) for _ in range(twins)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert all(len(seen) == 1 and next(iter(seen))[0] == 201 for seen in answers.values())
     with app.app_context():
-        assert db.session.scalar(select(db.func.count(Report.id))) == 1
+        count = db.session.scalar
+        assert count(select(db.func.count(Report.id))) == rounds
+        assert count(select(db.func.count(IdempotencyKey.key))) == rounds
+        assert count(select(db.func.count(StatusChange.id))) == rounds
