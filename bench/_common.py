@@ -547,3 +547,51 @@ def machine_lines() -> list[str]:
     return machine({}) + [
         f"- gunicorn {gunicorn.__version__}",
         f"- load average before the run: {' '.join(f'{x:.2f}' for x in os.getloadavg())}"]
+
+
+def process_tree(pid: int) -> list[int]:
+    """Return pid and its descendants' pids (from /proc; empty if pid is gone)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            tasks = Path(f"/proc/{current}/task").iterdir()
+            children = [int(c) for task in tasks
+                        for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        found.append(current)
+        todo.extend(children)
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """Return the user + system CPU seconds each live process has used so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        used[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return used
+
+
+class CpuMeter:
+    """CPU used during a phase by process trees (the app server, the database server)."""
+
+    def __init__(self, roots: dict[str, int]):
+        self.roots = roots
+        self.before: dict[str, dict[int, float]] = {}
+
+    def start(self) -> None:
+        self.before = {name: cpu_seconds(process_tree(pid)) for name, pid in self.roots.items()}
+
+    def stop(self) -> dict[str, float]:
+        """Return CPU seconds per tree since start (processes born meanwhile count whole)."""
+        spent = {}
+        for name, pid in self.roots.items():
+            now = cpu_seconds(process_tree(pid))
+            spent[name] = sum(t - self.before[name].get(p, 0.0) for p, t in now.items())
+        return spent

@@ -22,7 +22,10 @@ answer ("retry"), 2 % twice at the same time on two connections ("twin"). The ph
 
 Then every invariant is checked on the database and the upload directory: rows == unique
 keys, every key answered with one report id, one intake step per report, every photo file
-decodes. Prints a markdown row per phase and the machine.
+decodes. Prints a markdown row per phase and the machine. Each row also gives the CPU time
+per answered request of the app (gunicorn's processes), the database server (PostgreSQL's)
+and the client (this process), read from /proc: what bounds the throughput on 2 cores,
+whatever else the machine runs (a worker killed during the phase takes its share along).
 """
 
 import argparse
@@ -37,8 +40,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (Gunicorn, LoadPlan, LoadRun, check_invariants, machine_lines,  # noqa: E402
-                     photo_jpeg, run_load, seed_city, summarize)
+from _common import (CpuMeter, Gunicorn, LoadPlan, LoadRun, check_invariants,  # noqa: E402
+                     machine_lines, photo_jpeg, run_load, seed_city, summarize)
 
 TARGET_RATE = {"spatialite": 300, "postgis": 500}
 
@@ -90,6 +93,10 @@ def main() -> None:
                        threads=args.threads, worker_class=args.worker_class)
         web.start()
         workers = len(web.worker_pids())
+        roots = {"app": web.process.pid}
+        if server:
+            roots["database"] = int((server.data / "postmaster.pid").read_text().split()[0])
+        meter = CpuMeter(roots)
         width, height = (int(v) for v in args.photo.split("x"))
         photos = [photo_jpeg(width, height, seed=i) for i in range(4)]
         print(f"# {args.engine}: gunicorn {workers} workers "
@@ -131,7 +138,10 @@ def main() -> None:
                     killed["back"] = time.monotonic()
 
             load_before = os.getloadavg()[0]
+            meter.start()
+            client_before = time.process_time()
             run = run_load(web.port, plan, photos, on_start=on_start)
+            cpu = meter.stop() | {"client": time.process_time() - client_before}
             if phase == "kill":
                 kill_window = (killed["at"], killed["back"] + 1.0)
                 web.wait_ready()
@@ -144,6 +154,9 @@ def main() -> None:
                         f"{s['errors_in_kill_window']}, outside it: {s['errors_outside']}")
             elif s["errors_outside"]:
                 note += f"; {s['errors_outside']} failed exchanges"
+            answered = sum(s["statuses"].values())
+            note += "; CPU per answer: " + ", ".join(
+                f"{name} {spent / answered * 1000:.2f} ms" for name, spent in cpu.items())
             note += (f"; {s['replays']} retries/twins answered 201, "
                      f"{s['replayed_flag']} marked Idempotent-Replayed; load "
                      f"{load_before:.1f}→{os.getloadavg()[0]:.1f}")
