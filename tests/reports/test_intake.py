@@ -4,12 +4,13 @@ from datetime import datetime, timedelta
 
 import h3
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from neighborhood.areas.models import Area
 from neighborhood.core.signals import report_submitted
 from neighborhood.extensions import db
 from neighborhood.reports.models import IdempotencyKey, Report
+from neighborhood.reports.services import Submission, submit_report
 
 URL = "/api/v1/reports"
 CONTACT = {"email": "resident@example.org", "name": "Pat Resident", "phone": "+1 617 555 0100"}
@@ -211,3 +212,18 @@ def test_report_submitted_fires_once_per_created_report_not_on_replay(app, clien
     assert replay.headers["Idempotent-Replayed"] == "true"
     assert refused.status_code == 422
     assert received == [(app, first.json["id"]), (app, other.json["id"])]
+
+
+def test_the_submitted_report_is_stored_as_given_with_nothing_left_to_load(app, dummy_category):
+    """Intake INSERTs the report with Core and hands back an instance built from the same
+    values: every column must be set on it (no lazy SELECT later) and match the stored row."""
+    with app.app_context():
+        report = submit_report(Submission(data=body())).report
+        state = inspect(report)
+        assert state.persistent and state.unloaded == set()
+        given = {column.key: getattr(report, column.key) for column in Report.__table__.columns
+                 if column.key != "location"}
+        db.session.commit()
+        db.session.expire_all()
+        stored = db.session.get(Report, report.id)
+        assert {key: getattr(stored, key) for key in given} == given
