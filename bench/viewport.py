@@ -8,9 +8,10 @@ A fresh migrated database with N synthetic reports (bench/hotspots.py's generato
 1 km x 1 km views centred inside the city. For each view, in one run and interleaved, so that
 the machine's state is the same for all of them:
 
-  api sql      the SQL the API runs for the view (queries.public_reports_query, newest first,
-               LIMIT 101: the default page of 100 plus one to know if there is a next page),
-               executed on the engine through SQLAlchemy Core and every row fetched
+  api sql      the SQL the API runs for the view (queries.public_page_query: the ids of the
+               newest 101, the default page of 100 plus one to know if there is a next page,
+               then their rows and photos), executed on the engine through SQLAlchemy Core
+               and every row fetched
   bbox ids     the minimal index query: id, x, y of every report in the view, no limit
   api http     GET /api/v1/reports?bbox=... on the app under gunicorn (one sync worker), over a
                fresh local TCP connection, body read completely (100 GeoJSON features)
@@ -72,8 +73,8 @@ def statements(dialect: str, box, indexed: bool = True):
     bbox = spatial.BBox(*box)
     with mock.patch.object(spatial, "_rtree_candidates",
                            spatial._rtree_candidates if indexed else lambda *a: true()):
-        api = (queries.public_reports_query(queries.ReportFilter(bbox=bbox), "UTC")
-               .order_by(Report.id.desc()).limit(101))  # list_public_reports, limit 100
+        api = queries.public_page_query(queries.ReportFilter(bbox=bbox), limit=100, cursor=None,
+                                        city_tz="UTC")  # list_public_features' statement
         where = spatial.intersects_bbox(Report.location, Report.id, bbox, dialect)
     ids = select(Report.id, func.ST_X(Report.location), func.ST_Y(Report.location)).where(where)
     if not indexed:
@@ -88,6 +89,21 @@ def without_spatial_index(conn, dialect: str) -> None:
 
     if dialect == "postgresql":
         conn.execute(text("DROP INDEX idx_report_location"))
+
+
+def vacuum(url: str) -> float:
+    """VACUUM the loaded table, as autovacuum soon would: index-only scans need it. Seconds."""
+    from sqlalchemy import create_engine
+
+    from neighborhood.core.db import engine_options
+
+    real_url, options = engine_options(url)
+    engine = create_engine(real_url, isolation_level="AUTOCOMMIT", **options)
+    started = time.perf_counter()
+    with engine.connect() as conn:
+        conn.exec_driver_sql("VACUUM report")
+    engine.dispose()
+    return time.perf_counter() - started
 
 
 def timed_fetch(conn, stmt) -> tuple[float, int]:
@@ -154,6 +170,8 @@ def main() -> None:
             loaded = load(url, args.reports)
             print(f"# {args.engine}: {args.reports:,} reports inserted in "
                   f"{loaded['insert_s']:.0f} s, ANALYZE {loaded['analyze_s']:.1f} s", flush=True)
+            if args.engine == "postgis":
+                print(f"# VACUUM {vacuum(url):.1f} s", flush=True)
         real_url, options = engine_options(url)
         engine = create_engine(real_url, **options)
         configure_engine(engine)

@@ -1,8 +1,9 @@
 """Dialect-aware spatial filters; every spatial WHERE clause in the project is built here.
 
-PostGIS uses its GiST index by itself for ST_Intersects. SQLite never uses a SpatiaLite R*Tree
-on its own, so on SpatiaLite each filter adds an explicit sub-query on idx_<table>_<column>.
-R*Tree boxes are 32-bit floats: they only select candidates; an exact predicate follows.
+Each filter is the spatial index's candidates, then an exact predicate. PostGIS: the GiST
+operator `&&`. SQLite never uses a SpatiaLite R*Tree on its own, so on SpatiaLite it is an
+explicit sub-query on idx_<table>_<column>. Index boxes are 32-bit floats: they only select
+candidates.
 """
 
 import math
@@ -58,18 +59,36 @@ def _rtree_candidates(geom, pk, box: BBox):
 
 def intersects_bbox(geom, pk, box: BBox, dialect: str) -> ColumnElement[bool]:
     """Return a filter: geom meets the lon/lat box, answered from the spatial index."""
+    return and_(_candidates(geom, pk, box, dialect), _meets(geom, box, dialect))
+
+
+def _candidates(geom, pk, box: BBox, dialect: str) -> ColumnElement[bool]:
+    """Return the spatial index's filter: geom's bounding box meets box (a superset)."""
     if dialect == "sqlite":
-        return and_(_rtree_candidates(geom, pk, box), _meets(geom, box, dialect))
-    return _meets(geom, box, dialect)
+        return _rtree_candidates(geom, pk, box)
+    return geom.bool_op("&&")(_envelope(box, dialect))
+
+
+def _is_point(geom) -> bool:
+    return getattr(geom.type, "geometry_type", None) == "POINT"
+
+
+def _envelope(box: BBox, dialect: str):
+    if dialect == "sqlite":
+        return func.BuildMbr(box.min_lon, box.min_lat, box.max_lon, box.max_lat, WGS84)
+    return func.ST_MakeEnvelope(box.min_lon, box.min_lat, box.max_lon, box.max_lat, WGS84)
 
 
 def _meets(geom, box: BBox, dialect: str) -> ColumnElement[bool]:
     """Return the exact test: geom meets the lon/lat box (edges included)."""
+    # A point compares its coordinates: ST_Intersects' answer without a geometry test per row
+    # (a third of the viewport query's time on PostGIS; a GEOS call on SpatiaLite).
+    if _is_point(geom):
+        return and_(func.ST_X(geom).between(box.min_lon, box.max_lon),
+                    func.ST_Y(geom).between(box.min_lat, box.max_lat))
     if dialect == "sqlite":
-        envelope = func.BuildMbr(box.min_lon, box.min_lat, box.max_lon, box.max_lat, WGS84)
-        return func.ST_Intersects(geom, envelope) == 1
-    envelope = func.ST_MakeEnvelope(box.min_lon, box.min_lat, box.max_lon, box.max_lat, WGS84)
-    return func.ST_Intersects(geom, envelope)
+        return func.ST_Intersects(geom, _envelope(box, dialect)) == 1
+    return func.ST_Intersects(geom, _envelope(box, dialect))
 
 
 def intersects_either_bbox(geom, pk, box: BBox, other: BBox | None, use_other,
@@ -83,7 +102,7 @@ def intersects_either_bbox(geom, pk, box: BBox, other: BBox | None, use_other,
         return and_(intersects_bbox(geom, pk, box, dialect), not_(use_other))
     hull = BBox(min(box.min_lon, other.min_lon), min(box.min_lat, other.min_lat),
                 max(box.max_lon, other.max_lon), max(box.max_lat, other.max_lat))
-    return and_(intersects_bbox(geom, pk, hull, dialect),
+    return and_(_candidates(geom, pk, hull, dialect),
                 or_(and_(not_(use_other), _meets(geom, box, dialect)),
                     and_(use_other, _meets(geom, other, dialect))))
 

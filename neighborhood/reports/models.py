@@ -52,6 +52,7 @@ class Report(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
     description: Mapped[str] = mapped_column(Text)
+    # PostgreSQL: its GiST index also INCLUDEs what the public list filters on (migration 0008).
     location = mapped_column(Geometry("POINT", srid=4326, spatial_index=True), nullable=False)
     address: Mapped[str | None] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(20), index=True)

@@ -2,6 +2,8 @@
 
 import base64
 import binascii
+from functools import cache
+from itertools import groupby
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -20,6 +22,7 @@ from neighborhood.core.spatial import (BBox, distance_metres, intersects_bbox,
                                        intersects_either_bbox, point, within_metres)
 from neighborhood.extensions import db
 from neighborhood.reports.models import MAX_ID, Category, Photo, Report
+from neighborhood.routing.models import Department
 from neighborhood.core.db import utcnow
 from neighborhood.workflow.states import OPEN_STATUSES, PUBLIC_STATUSES, is_overdue
 
@@ -93,23 +96,69 @@ def public_bbox_filter(box: BBox):
     decimals = current_app.config["SENSITIVE_COORDINATE_DECIMALS"]
     if decimals is None:
         return intersects_bbox(Report.location, Report.id, box, dialect)
+    return intersects_either_bbox(Report.location, Report.id, box,
+                                  generalized_bbox(box, decimals), _in_sensitive_category(),
+                                  dialect)
+
+
+@cache
+def _in_sensitive_category():
+    """Return a filter: the report's category is sensitive (built once, as it never changes)."""
     # Its own alias, uncorrelated: the outer query may join category itself.
     sensitive_category = aliased(Category, name="sensitive_category")
-    sensitive = Report.category_id.in_(select(sensitive_category.id)
-                                       .where(sensitive_category.sensitive).correlate(None))
-    return intersects_either_bbox(Report.location, Report.id, box,
-                                  generalized_bbox(box, decimals), sensitive, dialect)
+    return Report.category_id.in_(select(sensitive_category.id)
+                                  .where(sensitive_category.sensitive).correlate(None))
 
 
-def list_public_reports(flt: ReportFilter, *, limit: int, cursor: str | None,
-                        city_tz: str) -> tuple[list[Report], str | None]:
-    """Return one page of public reports, newest first, and the cursor of the next page."""
-    query = public_reports_query(flt, city_tz).options(selectinload(Report.photos))
+def public_page_ids(flt: ReportFilter, *, limit: int, cursor: str | None, city_tz: str):
+    """Return a SELECT of a page's ids and one more, newest first: index-only on PostGIS."""
+    query = public_reports_query(flt, city_tz).with_only_columns(Report.id)
     if cursor:
         query = query.where(Report.id < decode_cursor(cursor))
-    rows = list(db.session.scalars(query.order_by(Report.id.desc()).limit(limit + 1)).unique())
-    next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    return query.order_by(Report.id.desc()).limit(limit + 1)
+
+
+def public_page_query(flt: ReportFilter, *, limit: int, cursor: str | None, city_tz: str):
+    """Return a SELECT of a page's rows and photos, read by id: not every report in the view."""
+    # One row per report and reporter photo; the photo columns are null for a report without.
+    page = public_page_ids(flt, limit=limit, cursor=cursor, city_tz=city_tz).subquery()
+    return (select(*_FEATURE_COLUMNS, func.ST_X(Report.location).label("lon"),
+                   func.ST_Y(Report.location).label("lat"), Category.code, Category.name,
+                   Category.family, Category.sensitive, Department.name.label("department"),
+                   Photo.key.label("photo_key"), Photo.width.label("photo_width"),
+                   Photo.height.label("photo_height"))
+            .join_from(page, Report, Report.id == page.c.id)
+            # Outer (every report has its category): SQLite then keeps the page first.
+            .outerjoin(Category, Category.id == Report.category_id)
+            .outerjoin(Department, Department.id == Report.department_id)
+            .outerjoin(Photo, (Photo.report_id == Report.id) & (Photo.kind == "report"))
+            .order_by(Report.id.desc(), Photo.id))
+
+
+# What a public feature reads of a report (report_feature), for the list's plain rows.
+_FEATURE_COLUMNS = (Report.id, Report.description, Report.address, Report.status,
+                    Report.close_reason, Report.source, Report.created_at, Report.updated_at,
+                    Report.closed_at, Report.due_at, Report.external_id, Report.h3_r8,
+                    Report.h3_r9, Report.duplicate_of_id, Report.support_count,
+                    Report.reopen_count, Report.fixed_count, Report.answers)
+
+
+def list_public_features(flt: ReportFilter, *, limit: int, cursor: str | None, city_tz: str,
+                         photo_url) -> tuple[list[dict], str | None]:
+    """Return a page of report_feature's features and the next cursor, without ORM objects."""
+    rows = db.session.execute(public_page_query(flt, limit=limit, cursor=cursor,
+                                                city_tz=city_tz)).all()
+    now, decimals = utcnow(), current_app.config["SENSITIVE_COORDINATE_DECIMALS"]
+    features = []
+    for _id, group in groupby(rows, key=lambda row: row.id):
+        group = list(group)
+        r = group[0]  # the report's columns and its category's: code, name, family, sensitive
+        photos = [{"url": photo_url(p.photo_key), "width": p.photo_width,
+                   "height": p.photo_height} for p in group if p.photo_key is not None]
+        features.append(_feature(r, r.lon, r.lat, category=r, department=r.department,
+                                 photos=photos, now=now, decimals=decimals))
+    next_cursor = encode_cursor(features[limit - 1]["id"]) if len(features) > limit else None
+    return features[:limit], next_cursor
 
 
 def get_public_report(report_id: int) -> Report:
@@ -194,16 +243,29 @@ def report_feature(report: Report, photo_url, now: datetime | None = None, *,
 
     Sensitive categories get generalized coordinates and no address unless `exact` (staff).
     """
-    place = public_place(report, exact=exact)
-    now = now or utcnow()
+    point = to_shape(report.location)
+    return _feature(report, point.x, point.y, category=report.category,
+                    department=report.department.name if report.department else None,
+                    photos=[{"url": photo_url(p.key), "width": p.width, "height": p.height}
+                            for p in report.reporter_photos],
+                    now=now or utcnow(),
+                    decimals=None if exact else current_app.config[
+                        "SENSITIVE_COORDINATE_DECIMALS"])
+
+
+def _feature(report, lon: float, lat: float, *, category, department: str | None,
+             photos: list[dict], now: datetime, decimals: int | None) -> dict:
+    """Return report_feature's dict of a Report or of a row with the same names: one logic."""
+    place = public_location(lon, lat, report.address, sensitive=category.sensitive,
+                            decimals=decimals)
     return {
         "id": report.id,
         "geometry": {"coordinates": [place.lon, place.lat]},
         "properties": {
             "id": report.id,
-            "category": report.category.code,
-            "category_name": report.category.name,
-            "family": report.category.family,
+            "category": category.code,
+            "category_name": category.name,
+            "family": category.family,
             "description": report.description,
             "address": place.address,
             "location_generalized": place.generalized,
@@ -218,9 +280,8 @@ def report_feature(report: Report, photo_url, now: datetime | None = None, *,
             "h3_r8": report.h3_r8,
             # A res-9 cell (about 170 m) would narrow a generalized point: withheld with it.
             "h3_r9": None if place.generalized else report.h3_r9,
-            "photos": [{"url": photo_url(p.key), "width": p.width, "height": p.height}
-                       for p in report.reporter_photos],
-            "department": report.department.name if report.department else None,
+            "photos": photos,
+            "department": department,
             "overdue": is_overdue(report.status, report.due_at, now),
             "support_count": report.support_count,
             "reopen_count": report.reopen_count,
