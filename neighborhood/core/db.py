@@ -11,6 +11,7 @@ from sqlalchemy.types import TypeDecorator
 from neighborhood.core import writer_queue
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+SQLITE_MMAP_BYTES = 1 << 30  # address space, not memory: pages are mapped as they are read
 
 
 class SpatiaLiteUnavailable(RuntimeError):
@@ -64,7 +65,7 @@ def engine_options(url: str) -> tuple[str, dict]:
 
 
 def configure_engine(engine: Engine) -> None:
-    """Attach per-connection settings: on SQLite WAL, busy timeout, queued BEGIN IMMEDIATE."""
+    """Attach per-connection settings: on SQLite WAL, busy timeout, mmap, queued writers."""
     if engine.dialect.name != "sqlite":
         return
     writer_queue.attach(engine, engine.url.database)
@@ -78,6 +79,9 @@ def configure_engine(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Reads through the page cache of the OS instead of copies into SQLite's: the map's
+        # viewport reads scattered rows (docs/benchmarks.md, "Viewport reads").
+        cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
         cursor.close()
 
 
