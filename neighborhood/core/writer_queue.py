@@ -64,18 +64,18 @@ def lock_path(database: str | None) -> str | None:
 
 
 def _acquire(fd: int) -> None:
-    if getattr(_held, "count", 0):
+    if getattr(_held, "holding", False):
         # Another connection of this thread holds the queue: waiting would never end.
         raise WriterQueueDeadlock(
             "This thread already has a write transaction open on another connection.")
     fcntl.flock(fd, fcntl.LOCK_EX)
-    _held.count = 1
+    _held.holding = True
 
 
 def _release(info: dict) -> None:
     if info.pop("writer_queue_held", False):
         fcntl.flock(info["writer_queue_fd"], fcntl.LOCK_UN)
-        _held.count = 0
+        _held.holding = False
 
 
 def _begin_immediate(dbapi_conn, info: dict) -> None:
@@ -137,18 +137,12 @@ def attach(engine: Engine, database: str | None) -> None:
 
     # SQLAlchemy's commit and rollback events fire before the DB-API call: end the
     # transaction here, then release, so the next writer never finds SQLite still locked.
-    @event.listens_for(engine, "commit")
-    def _commit(conn):
+    def _end(conn, ending: str) -> None:
         conn.connection.info.pop("reading", None)
         try:
-            conn.connection.dbapi_connection.commit()
+            getattr(conn.connection.dbapi_connection, ending)()
         finally:
             _release(conn.connection.info)
 
-    @event.listens_for(engine, "rollback")
-    def _rollback(conn):
-        conn.connection.info.pop("reading", None)
-        try:
-            conn.connection.dbapi_connection.rollback()
-        finally:
-            _release(conn.connection.info)
+    event.listen(engine, "commit", lambda conn: _end(conn, "commit"))
+    event.listen(engine, "rollback", lambda conn: _end(conn, "rollback"))
