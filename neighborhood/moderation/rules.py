@@ -42,13 +42,15 @@ def ban_pattern(raw: str) -> str:
     return f"{local}@{domain}"
 
 
+def ban_patterns_of(email: str | None) -> set[str]:
+    """Return the patterns that would ban an address: itself, its domain and parent domains."""
+    if not email or "@" not in email:
+        return set()
+    address = email.strip().lower()
+    parts = address.rpartition("@")[2].split(".")
+    return {address} | {"@" + ".".join(parts[i:]) for i in range(len(parts) - 1)}
+
+
 def is_banned(email: str | None, patterns: Iterable[str]) -> bool:
     """Return True when the address, or its domain or a parent domain, is on the ban list."""
-    if not email or "@" not in email:
-        return False
-    address = email.strip().lower()
-    domain = address.rpartition("@")[2]
-    wanted = {address}
-    parts = domain.split(".")
-    wanted.update("@" + ".".join(parts[i:]) for i in range(len(parts) - 1))
-    return not wanted.isdisjoint(patterns)
+    return not ban_patterns_of(email).isdisjoint(patterns)

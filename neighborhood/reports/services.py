@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import h3
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -23,7 +23,8 @@ from neighborhood.core.writer_queue import reads_then_writes
 from neighborhood.core.errors import InvalidInput
 from neighborhood.core.messages import localize
 from neighborhood.extensions import db
-from neighborhood.moderation.bans import refuse_banned
+from neighborhood.moderation.bans import (BAN_CANDIDATES, ban_candidates, ban_matches,
+                                          refuse_matches)
 from neighborhood.reports.models import Category, Follower, IdempotencyKey, Photo, Report
 from neighborhood.reports.questions import check_answers, parse_questions
 from neighborhood.reports.photos import PhotoRejected, ProcessedPhoto, process_photo
@@ -80,8 +81,11 @@ def fingerprint(submission: Submission) -> str:
 class _Lookups:
     """What intake reads before it writes, in one statement."""
 
-    category: Category
+    category: Category | None  # None: no category has the code
     department: Department | None  # the category's default; held so the session keeps it
+    key_fingerprint: str | None  # the Idempotency-Key's earlier use, if any
+    key_report_id: int | None
+    ban_matches: int  # ban-list patterns that match the contact or the account's address
     locator_version: tuple
     router_version: tuple
 
@@ -90,9 +94,21 @@ class _Lookups:
 # about as much as running it.
 @cache
 def _lookups_query():
-    return (select(Category, Department, *locator_version(), *router_version())
+    # Every part is optional, so the statement starts from one constant row and joins the
+    # rest: it answers one row whether or not the category or the key exist.
+    anchor = select(literal(1).label("one")).subquery("anchor")
+    return (select(Category, Department, IdempotencyKey.fingerprint, IdempotencyKey.report_id,
+                   ban_matches(), *locator_version(), *router_version())
+            .select_from(anchor)
+            .outerjoin(Category, Category.code == bindparam("code"))
             .outerjoin(Department, Department.id == Category.default_department_id)
-            .where(Category.code == bindparam("code")))
+            .outerjoin(IdempotencyKey, (IdempotencyKey.scope == bindparam("scope"))
+                       & (IdempotencyKey.key == bindparam("key"))))
+
+
+@cache
+def _version_widths() -> tuple[int, int]:
+    return len(locator_version()), len(router_version())
 
 
 @cache
@@ -114,15 +130,15 @@ def _stored(report: Report) -> Report:
     return report
 
 
-def _lookups(code: str, location: str) -> _Lookups:
-    """Read the category (with its default department, into the session) and the versions of
-    the area locator and the router; 422 for an unknown category."""
-    row = db.session.execute(_lookups_query(), {"code": code}).first()
-    if row is None:
-        raise InvalidInput.field(location, "category",
-                                 _("Unknown category '%(code)s'.", code=code))
-    split = 2 + len(locator_version())
-    return _Lookups(row[0], row[1], tuple(row[2:split]), tuple(row[split:]))
+def _lookups(code: str, scope: str, key: str | None, ban_candidates: list[str]) -> _Lookups:
+    """Read, in one statement, all intake needs before it writes: the category (with its
+    default department, into the session), the key's earlier use, the ban list's matches and
+    the versions of the area locator and the router."""
+    row = db.session.execute(_lookups_query(), {
+        "code": code, "scope": scope, "key": key, BAN_CANDIDATES: ban_candidates}).one()
+    areas, claims = _version_widths()
+    return _Lookups(*row[:5], locator_version=tuple(row[5:5 + areas]),
+                    router_version=tuple(row[5 + areas:5 + areas + claims]))
 
 
 def _answers(category: Category, given: dict, location: str) -> dict:
@@ -179,12 +195,15 @@ def scope_of(actor: Actor) -> str:
 def _existing(scope: str, key: str, fp: str) -> Report | None:
     """Return the report an earlier submission with this key made; 422 if its body differed."""
     row = db.session.execute(_key_query(), {"scope": scope, "key": key}).first()
-    if row is None:
-        return None
-    if row.fingerprint != fp:
+    return None if row is None else _replay(row.fingerprint, row.report_id, fp)
+
+
+def _replay(earlier_fingerprint: str, report_id: int, fp: str) -> Report:
+    """Return the report a key's earlier submission made; 422 if its body was different."""
+    if earlier_fingerprint != fp:
         raise InvalidInput.field("headers", "Idempotency-Key",
                                  _("This key was already used with a different request body."))
-    return db.session.get(Report, row.report_id)
+    return db.session.get(Report, report_id)
 
 
 def submit_report(submission: Submission, *, actor: Actor = ANONYMOUS,
@@ -216,14 +235,17 @@ def _create_once(submission: Submission, photos: list[ProcessedPhoto], *, actor:
     fp = fingerprint(submission)
     lon, lat = data["lon"], data["lat"]
     r8, r9 = h3_cells(lon, lat)
-    if submission.idempotency_key:
-        earlier = _existing(scope, submission.idempotency_key, fp)
-        if earlier is not None:
-            return SubmitResult(earlier, created=False)
-
-    refuse_banned((data.get("contact") or {}).get("email"), reporter_email)
-    lookups = _lookups(data["category"], where)
+    lookups = _lookups(data["category"], scope, submission.idempotency_key,
+                       ban_candidates((data.get("contact") or {}).get("email"), reporter_email))
+    # In this order: a retry is answered as the first attempt was, whatever changed since.
+    if lookups.key_fingerprint is not None:
+        return SubmitResult(_replay(lookups.key_fingerprint, lookups.key_report_id, fp),
+                            created=False)
+    refuse_matches(lookups.ban_matches)
     category = lookups.category
+    if category is None:
+        raise InvalidInput.field(where, "category",
+                                 _("Unknown category '%(code)s'.", code=data["category"]))
     locator = area_locator(lookups.locator_version)
     if not locator.in_city(lon, lat):
         message = _("The point (%(lat)s, %(lon)s) is outside %(city)s.", lat=lat, lon=lon,
