@@ -26,7 +26,8 @@ def _run(name: str) -> None:
 def commit() -> None:
     """Commit the session, then run the after-commit hooks (outside requests too)."""
     try:
-        db.session.commit()
+        if db.session().in_transaction():  # a view may have committed already (intake does)
+            db.session.commit()
     except Exception:
         rollback()
         raise
