@@ -96,7 +96,8 @@ class Gunicorn:
 
     def __init__(self, database_url: str, upload_dir: str, log: Path, *,
                  workers: int | None = None, threads: int | None = None,
-                 worker_class: str | None = None, **settings: str):
+                 worker_class: str | None = None, app: str = "wsgi:app", **settings: str):
+        self.app = app  # the WSGI app gunicorn loads (bench.floor_app:app for the floor)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "DATABASE_URL": database_url, "UPLOAD_DIR": upload_dir,
@@ -117,7 +118,7 @@ class Gunicorn:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
-                 "wsgi:app"], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                 self.app], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True)
         self.wait_ready(timeout)
 

@@ -19,6 +19,9 @@ answer ("retry"), 2 % twice at the same time on two connections ("twin"). The ph
   photo       closed loop, multipart with one photo (--photo, default 1600x1200, ~0.5 MB)
   kill        closed loop, 30 % with a photo; half-way, kill -9 of one worker. A client whose
               connection breaks sends the same request again (same key) until it is answered
+  floor       (only when asked: --only floor) the json phase against bench/floor_app.py, a
+              Flask app that parses the body and answers without doing intake, under the
+              same gunicorn settings: what the server, Flask and the client cost here
 
 Then every invariant is checked on the database and the upload directory: rows == unique
 keys, every key answered with one report id, one intake step per report, every photo file
@@ -66,7 +69,7 @@ def main() -> None:
                         help="open-loop rate of the json@rate phase (default: the target)")
     parser.add_argument("--photo", default="1600x1200", help="photo size WxH")
     parser.add_argument("--only", action="append",
-                        choices=("json", "json@rate", "json@60%", "photo", "kill"))
+                        choices=("json", "json@rate", "json@60%", "photo", "kill", "floor"))
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args()
 
@@ -77,7 +80,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="neighborhood-load-"))
     uploads = tmp / "uploads"
     uploads.mkdir()
-    server = web = None
+    server = web = floor = None
     try:
         if args.engine == "postgis":
             from tests.fixtures.postgres import TestPostgres
@@ -137,11 +140,21 @@ def main() -> None:
                         await asyncio.sleep(0.05)
                     killed["back"] = time.monotonic()
 
+            target, phase_meter = web, meter
+            if phase == "floor":
+                floor = Gunicorn(url, str(uploads), tmp / "floor.log", workers=args.workers,
+                                 threads=args.threads, worker_class=args.worker_class,
+                                 app="bench.floor_app:app")
+                floor.start()
+                target, phase_meter = floor, CpuMeter({"app": floor.process.pid})
+                note = "bench/floor_app.py: no intake, no database"
             load_before = os.getloadavg()[0]
-            meter.start()
+            phase_meter.start()
             client_before = time.process_time()
-            run = run_load(web.port, plan, photos, on_start=on_start)
-            cpu = meter.stop() | {"client": time.process_time() - client_before}
+            run = run_load(target.port, plan, photos, on_start=on_start)
+            cpu = phase_meter.stop() | {"client": time.process_time() - client_before}
+            if phase == "floor":
+                floor.stop()
             if phase == "kill":
                 kill_window = (killed["at"], killed["back"] + 1.0)
                 web.wait_ready()
@@ -162,8 +175,9 @@ def main() -> None:
                      f"{load_before:.1f}→{os.getloadavg()[0]:.1f}")
             rows.append(fmt_row(args.engine, phase, s, note.lstrip("; ")))
             print(rows[-1], flush=True)
-            every.outcomes.extend(run.outcomes)
-            every.keys |= run.keys
+            if phase != "floor":  # the floor app stores nothing
+                every.outcomes.extend(run.outcomes)
+                every.keys |= run.keys
         web.stop()
         checked = check_invariants(url, str(uploads), every)
         print()
@@ -175,8 +189,9 @@ def main() -> None:
         if checked["problems"]:
             sys.exit(1)
     finally:
-        if web:
-            web.stop()
+        for running in (web, floor):
+            if running:
+                running.stop()
         if server:
             server.stop()
         if args.keep:
