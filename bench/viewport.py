@@ -8,10 +8,10 @@ A fresh migrated database with N synthetic reports (bench/hotspots.py's generato
 1 km x 1 km views centred inside the city. For each view, in one run and interleaved, so that
 the machine's state is the same for all of them:
 
-  api sql      the SQL the API runs for the view (queries.public_page_query: the ids of the
-               newest 101, the default page of 100 plus one to know if there is a next page,
-               then their rows and photos), executed on the engine through SQLAlchemy Core
-               and every row fetched
+  api sql      the SQL the API runs for the view (queries.page_rows: the ids of the newest
+               101, the default page of 100 plus one to know if there is a next page, then
+               their rows and photos; on SpatiaLite first among the view's newest candidates),
+               executed on the engine through SQLAlchemy Core and every row fetched
   bbox ids     the minimal index query: id, x, y of every report in the view, no limit
   api http     GET /api/v1/reports?bbox=... on the app under gunicorn (one sync worker), over a
                fresh local TCP connection, body read completely (100 GeoJSON features)
@@ -26,6 +26,8 @@ machine.
 """
 
 import argparse
+import contextlib
+import functools
 import http.client
 import math
 import os
@@ -54,41 +56,52 @@ def view_boxes(n: int, seed: int) -> list[tuple[float, float, float, float]]:
     return boxes
 
 
-def statements(dialect: str, box, indexed: bool = True):
-    """Return (api sql, bbox ids) for a box: the API's own statement, and the minimal one.
+def api_sql(conn, box, decimals):
+    """Run the API's SQL for a box (queries.page_rows, as list_public_features); its rows."""
+    from neighborhood.core import spatial
+    from neighborhood.reports import queries
 
-    indexed=False on SpatiaLite: the same statements built without their explicit R*Tree
-    sub-query (core.spatial._rtree_candidates), which is what SQLite does without the spatial
-    index: it never uses the R*Tree by itself. Needs an app context (the API's query asks the
-    session for its dialect).
+    return queries.page_rows(conn, queries.ReportFilter(bbox=spatial.BBox(*box)), limit=100,
+                             cursor=None, city_tz="UTC", decimals=decimals)
+
+
+def bbox_ids(dialect: str, box):
+    """Return the minimal index query for a box: id, x, y of every report in it."""
+    from sqlalchemy import func, select
+
+    from neighborhood.core import spatial
+    from neighborhood.reports.models import Report
+
+    where = spatial.intersects_bbox(Report.location, Report.id, spatial.BBox(*box), dialect)
+    return select(Report.id, func.ST_X(Report.location), func.ST_Y(Report.location)).where(where)
+
+
+@contextlib.contextmanager
+def without_spatial_index(conn, dialect: str):
+    """Run the statements built and executed inside without the spatial index.
+
+    PostGIS: drop the GiST index idx_report_location inside conn's transaction (back at
+    rollback). SpatiaLite: build them without their explicit R*Tree sub-query
+    (core.spatial._rtree_candidates), which is what SQLite does without the spatial index: it
+    never uses the R*Tree by itself; the API's cached statements are rebuilt around it.
     """
     from unittest import mock
 
-    from sqlalchemy import func, select, true
+    from sqlalchemy import text, true
 
     from neighborhood.core import spatial
     from neighborhood.reports import queries
-    from neighborhood.reports.models import Report
-
-    bbox = spatial.BBox(*box)
-    with mock.patch.object(spatial, "_rtree_candidates",
-                           spatial._rtree_candidates if indexed else lambda *a: true()):
-        api = queries.public_page_query(queries.ReportFilter(bbox=bbox), limit=100, cursor=None,
-                                        city_tz="UTC")  # list_public_features' statement
-        where = spatial.intersects_bbox(Report.location, Report.id, bbox, dialect)
-    ids = select(Report.id, func.ST_X(Report.location), func.ST_Y(Report.location)).where(where)
-    if not indexed:
-        assert "idx_report_location" not in str(api) + str(ids)
-    return api, ids
-
-
-def without_spatial_index(conn, dialect: str) -> None:
-    """PostGIS: drop the GiST index idx_report_location inside conn's transaction (back at
-    rollback). SpatiaLite: nothing to do, the statements are built without the R*Tree."""
-    from sqlalchemy import text
 
     if dialect == "postgresql":
         conn.execute(text("DROP INDEX idx_report_location"))
+        yield
+        return
+    queries._page_statement.cache_clear()
+    try:
+        with mock.patch.object(spatial, "_rtree_candidates", lambda *a: true()):
+            yield
+    finally:
+        queries._page_statement.cache_clear()
 
 
 def vacuum(url: str) -> float:
@@ -108,7 +121,7 @@ def vacuum(url: str) -> float:
 
 def timed_fetch(conn, stmt) -> tuple[float, int]:
     started = time.perf_counter()
-    rows = conn.execute(stmt).fetchall()
+    rows = stmt(conn) if callable(stmt) else conn.execute(stmt).fetchall()
     return time.perf_counter() - started, len(rows)
 
 
@@ -189,11 +202,11 @@ def main() -> None:
         from neighborhood.extensions import db
 
         app = create_app(TestConfig, DATABASE_URL=url)
-        with app.app_context():  # public_reports_query asks the session for its dialect
-            plans = [(box, *statements(dialect, box)) for box in boxes]
-            unindexed = [statements(dialect, box, indexed=False)
-                         for box in boxes[:args.slow_views]]
+        decimals = app.config["SENSITIVE_COORDINATE_DECIMALS"]
+        with app.app_context():
             db.engine.dispose()
+        plans = [(box, functools.partial(api_sql, box=box, decimals=decimals),
+                  bbox_ids(dialect, box)) for box in boxes]
         runs = {"api sql": [], "bbox ids": [], "api http": []}
         in_view, returned = [], []
         for round_ in range(args.rounds + 1):  # round 0 warms the caches
@@ -216,12 +229,14 @@ def main() -> None:
 
         slow = {"api sql": [], "bbox ids": []}
         with engine.connect() as conn:
-            without_spatial_index(conn, dialect)
-            for api, ids in unindexed:
-                t_api, n_api = timed_fetch(conn, api)
-                t_ids, n_ids = timed_fetch(conn, ids)
-                slow["api sql"].append(t_api)
-                slow["bbox ids"].append(t_ids)
+            with without_spatial_index(conn, dialect):
+                for box in boxes[:args.slow_views]:
+                    t_api, n_api = timed_fetch(conn, functools.partial(api_sql, box=box,
+                                                                       decimals=decimals))
+                    t_ids, n_ids = timed_fetch(conn, bbox_ids(dialect, box))
+                    assert "idx_report_location" not in str(bbox_ids(dialect, box))
+                    slow["api sql"].append(t_api)
+                    slow["bbox ids"].append(t_ids)
             conn.rollback()  # PostGIS: the index is back
         with engine.connect() as conn:  # the index is back, and used again
             if dialect == "postgresql":

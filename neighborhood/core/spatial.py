@@ -37,6 +37,12 @@ class BBox:
                    min(lon + dlon, 180.0), min(lat + dlat, 90.0))
 
 
+def bbox_params(name: str, box: BBox) -> dict[str, float]:
+    """Return a box as the values of parameters name_w, name_s, name_e and name_n."""
+    return dict(zip((f"{name}_{side}" for side in "wsen"), (box.min_lon, box.min_lat,
+                                                             box.max_lon, box.max_lat)))
+
+
 def point_element(lon: float, lat: float) -> WKTElement:
     """Return a WGS84 point for a Geometry column, with coordinates stored exactly.
 
@@ -46,7 +52,21 @@ def point_element(lon: float, lat: float) -> WKTElement:
     return WKTElement(f"POINT({lon!r} {lat!r})", srid=WGS84)
 
 
-def _rtree_candidates(geom, pk, box: BBox):
+@dataclass(frozen=True)
+class Newest:
+    """Only the `count` highest ids of the index's candidates (below `below`, if set).
+
+    For a newest-first page on SpatiaLite: SQLite sorts the ids it keeps with a bounded heap and
+    walks them backwards, instead of collecting every candidate in the view. Its filter is no
+    longer a plain predicate: the caller widens the window when too few candidates pass.
+    PostGIS ignores it (a GiST scan cannot return ids in order).
+    """
+
+    count: object
+    below: object = None
+
+
+def _rtree_candidates(geom, pk, box: BBox, newest: Newest | None = None):
     """Return `pk IN (ids whose R*Tree box meets box)` for a SpatiaLite geometry column."""
     rtree = table(f"idx_{geom.table.name}_{geom.name}", column("pkid"), column("xmin"),
                   column("xmax"), column("ymin"), column("ymax"))
@@ -54,18 +74,24 @@ def _rtree_candidates(geom, pk, box: BBox):
         rtree.c.xmin <= box.max_lon, rtree.c.xmax >= box.min_lon,
         rtree.c.ymin <= box.max_lat, rtree.c.ymax >= box.min_lat,
     )
+    if newest is not None:
+        if newest.below is not None:
+            candidates = candidates.where(rtree.c.pkid < newest.below)
+        candidates = candidates.order_by(rtree.c.pkid.desc()).limit(newest.count)
     return pk.in_(candidates)
 
 
-def intersects_bbox(geom, pk, box: BBox, dialect: str) -> ColumnElement[bool]:
+def intersects_bbox(geom, pk, box: BBox, dialect: str, *,
+                    newest: Newest | None = None) -> ColumnElement[bool]:
     """Return a filter: geom meets the lon/lat box, answered from the spatial index."""
-    return and_(_candidates(geom, pk, box, dialect), _meets(geom, box, dialect))
+    return and_(_candidates(geom, pk, box, dialect, newest), _meets(geom, box, dialect))
 
 
-def _candidates(geom, pk, box: BBox, dialect: str) -> ColumnElement[bool]:
+def _candidates(geom, pk, box: BBox, dialect: str,
+                newest: Newest | None = None) -> ColumnElement[bool]:
     """Return the spatial index's filter: geom's bounding box meets box (a superset)."""
     if dialect == "sqlite":
-        return _rtree_candidates(geom, pk, box)
+        return _rtree_candidates(geom, pk, box, newest)
     return geom.bool_op("&&")(_envelope(box, dialect))
 
 
@@ -91,20 +117,27 @@ def _meets(geom, box: BBox, dialect: str) -> ColumnElement[bool]:
     return func.ST_Intersects(geom, _envelope(box, dialect))
 
 
-def intersects_either_bbox(geom, pk, box: BBox, other: BBox | None, use_other,
-                           dialect: str) -> ColumnElement[bool]:
+def intersects_either_bbox(geom, pk, box: BBox, other: BBox | None, use_other, dialect: str,
+                           *, hull: BBox | None = None,
+                           newest: Newest | None = None) -> ColumnElement[bool]:
     """Return a filter: geom meets `box` in rows where use_other is false, `other` where true.
 
-    One spatial-index probe on the box covering both answers it, then each row gets the exact
-    test of its own box. With other None, the rows where use_other holds never match.
+    One spatial-index probe on the box covering both (`hull`, computed unless given, as it must
+    be for boxes of bound parameters) answers it, then each row gets the exact test of its own
+    box. With other None, the rows where use_other holds never match.
     """
     if other is None:
-        return and_(intersects_bbox(geom, pk, box, dialect), not_(use_other))
-    hull = BBox(min(box.min_lon, other.min_lon), min(box.min_lat, other.min_lat),
-                max(box.max_lon, other.max_lon), max(box.max_lat, other.max_lat))
-    return and_(_candidates(geom, pk, hull, dialect),
+        return and_(intersects_bbox(geom, pk, box, dialect, newest=newest), not_(use_other))
+    hull = covering_bbox(box, other) if hull is None else hull
+    return and_(_candidates(geom, pk, hull, dialect, newest),
                 or_(and_(not_(use_other), _meets(geom, box, dialect)),
                     and_(use_other, _meets(geom, other, dialect))))
+
+
+def covering_bbox(box: BBox, other: BBox) -> BBox:
+    """Return the smallest box holding both boxes."""
+    return BBox(min(box.min_lon, other.min_lon), min(box.min_lat, other.min_lat),
+                max(box.max_lon, other.max_lon), max(box.max_lat, other.max_lat))
 
 
 def point(lon: float, lat: float, dialect: str):

@@ -2,8 +2,10 @@
 
 import base64
 import binascii
-from functools import cache
+from collections import namedtuple
+from functools import cache, lru_cache
 from itertools import groupby
+from operator import itemgetter
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -11,14 +13,15 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import gettext as _
 from geoalchemy2.shape import to_shape
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased, selectinload
 
 from neighborhood.accounts.permissions import Actor, can_view_report
 from neighborhood.core.errors import InvalidInput, NotFound
 from neighborhood.core.privacy import (PublicLocation, generalize_point, generalized_bbox,
                                         public_location)
-from neighborhood.core.spatial import (BBox, distance_metres, intersects_bbox,
+from neighborhood.core.spatial import (BBox, Newest, bbox_params, covering_bbox,
+                                       distance_metres, intersects_bbox,
                                        intersects_either_bbox, point, within_metres)
 from neighborhood.extensions import db
 from neighborhood.reports.models import MAX_ID, Category, Photo, Report
@@ -67,38 +70,71 @@ def _public():
 
 def public_reports_query(flt: ReportFilter, city_tz: str):
     """Return a SELECT of the public reports a filter asks for (unordered, unpaged)."""
-    query = _public()
+    decimals = current_app.config["SENSITIVE_COORDINATE_DECIMALS"]
+    values = _filter_params(flt, city_tz, decimals)
+    return _filtered(_public(), db.session.get_bind().dialect.name, decimals is not None,
+                     frozenset(values), values.__getitem__)
+
+
+def _filter_params(flt: ReportFilter, city_tz: str, decimals: int | None) -> dict:
+    """Return a filter's values by parameter name; which names there are is its shape."""
+    values = {}
     if flt.bbox:
-        query = query.where(public_bbox_filter(flt.bbox))
-    if flt.categories or flt.families:
-        query = query.join(Report.category)
-        if flt.categories:
-            query = query.where(Category.code.in_(flt.categories))
-        if flt.families:
-            query = query.where(Category.family.in_(flt.families))
-    if flt.statuses:
-        query = query.where(Report.status.in_(flt.statuses))
+        values |= bbox_params("box", flt.bbox)
+        public = generalized_bbox(flt.bbox, decimals) if decimals is not None else None
+        if public is not None:
+            values |= bbox_params("public", public)
+            values |= bbox_params("hull", covering_bbox(flt.bbox, public))
+    for name in ("categories", "families", "statuses"):
+        if getattr(flt, name):
+            values[name] = list(getattr(flt, name))
     if flt.created_from:
-        query = query.where(Report.created_at >= _aware(flt.created_from, city_tz))
+        values["created_from"] = _aware(flt.created_from, city_tz)
     if flt.created_to:
-        query = query.where(Report.created_at < _aware(flt.created_to, city_tz))
+        values["created_to"] = _aware(flt.created_to, city_tz)
+    return values
+
+
+def _filtered(query, dialect: str, generalizes: bool, names: frozenset, value,
+              newest: Newest | None = None):
+    """Return query filtered by the named values, each a Python value or a bound parameter."""
+    if "box_w" in names:
+        query = query.where(_bbox_filter(dialect, generalizes, names, value, newest))
+    if "categories" in names or "families" in names:
+        query = query.join(Report.category)
+        if "categories" in names:
+            query = query.where(Category.code.in_(value("categories")))
+        if "families" in names:
+            query = query.where(Category.family.in_(value("families")))
+    if "statuses" in names:
+        query = query.where(Report.status.in_(value("statuses")))
+    if "created_from" in names:
+        query = query.where(Report.created_at >= value("created_from"))
+    if "created_to" in names:
+        query = query.where(Report.created_at < value("created_to"))
     return query
 
 
-def public_bbox_filter(box: BBox):
+def _bbox_filter(dialect: str, generalizes: bool, names: frozenset, value,
+                 newest: Newest | None = None):
     """Return a filter: the report's public point lies in the box (edges included).
 
     Sensitive categories are matched on their generalized points (core.privacy), so shrinking
     boxes cannot place one more finely than its public point; the others on their exact
     points. One spatial-index probe serves both (intersects_either_bbox).
     """
-    dialect = db.session.get_bind().dialect.name
-    decimals = current_app.config["SENSITIVE_COORDINATE_DECIMALS"]
-    if decimals is None:
-        return intersects_bbox(Report.location, Report.id, box, dialect)
-    return intersects_either_bbox(Report.location, Report.id, box,
-                                  generalized_bbox(box, decimals), _in_sensitive_category(),
-                                  dialect)
+    box = _named_bbox("box", value)
+    if not generalizes:
+        return intersects_bbox(Report.location, Report.id, box, dialect, newest=newest)
+    public = _named_bbox("public", value) if "public_w" in names else None
+    hull = _named_bbox("hull", value) if public is not None else None
+    return intersects_either_bbox(Report.location, Report.id, box, public,
+                                  _in_sensitive_category(), dialect, hull=hull, newest=newest)
+
+
+def _named_bbox(name: str, value) -> BBox:
+    """Return the box whose sides are the values (or parameters) name_w, name_s, name_e, name_n."""
+    return BBox(*(value(f"{name}_{side}") for side in "wsen"))
 
 
 @cache
@@ -110,18 +146,43 @@ def _in_sensitive_category():
                                   .where(sensitive_category.sensitive).correlate(None))
 
 
-def public_page_ids(flt: ReportFilter, *, limit: int, cursor: str | None, city_tz: str):
-    """Return a SELECT of a page's ids and one more, newest first: index-only on PostGIS."""
-    query = public_reports_query(flt, city_tz).with_only_columns(Report.id)
+# SQLite's first try at a page reads this many pages' worth of the view's newest candidates.
+PAGE_WINDOW = 4
+
+
+def page_rows(connection, flt: ReportFilter, *, limit: int, cursor: str | None, city_tz: str,
+              decimals: int | None) -> list:
+    """Return a page's rows (one per report and reporter photo, newest first) and one more report.
+
+    SpatiaLite first reads only the view's newest candidates (spatial.Newest): when enough of
+    them pass the filter, they hold the page; otherwise it asks again over all of them.
+    """
+    params = _page_params(flt, limit=limit, cursor=cursor, city_tz=city_tz, decimals=decimals)
+    dialect, generalizes = connection.dialect.name, decimals is not None
+    if dialect == "sqlite" and flt.bbox:
+        windowed = params | {"window": PAGE_WINDOW * (limit + 1)}
+        rows = connection.execute(_page_statement(dialect, generalizes, frozenset(windowed)),
+                                  windowed).all()
+        if len({row[0] for row in rows}) > limit:
+            return rows
+    return connection.execute(_page_statement(dialect, generalizes, frozenset(params)),
+                              params).all()
+
+
+def _page_params(flt: ReportFilter, *, limit: int, cursor: str | None, city_tz: str,
+                 decimals: int | None) -> dict:
+    """Return the values of a page statement's parameters, by name."""
+    params = _filter_params(flt, city_tz, decimals) | {"page_rows": limit + 1}
     if cursor:
-        query = query.where(Report.id < decode_cursor(cursor))
-    return query.order_by(Report.id.desc()).limit(limit + 1)
+        params["before"] = decode_cursor(cursor)
+    return params
 
 
-def public_page_query(flt: ReportFilter, *, limit: int, cursor: str | None, city_tz: str):
-    """Return a SELECT of a page's rows and photos, read by id: not every report in the view."""
+@lru_cache(maxsize=256)
+def _page_statement(dialect: str, generalizes: bool, names: frozenset):
+    """Return a page's statement for a shape of parameters: built and keyed once, then reused."""
+    page = _page_ids(dialect, generalizes, names).subquery()
     # One row per report and reporter photo; the photo columns are null for a report without.
-    page = public_page_ids(flt, limit=limit, cursor=cursor, city_tz=city_tz).subquery()
     return (select(*_FEATURE_COLUMNS, func.ST_X(Report.location).label("lon"),
                    func.ST_Y(Report.location).label("lat"), Category.code, Category.name,
                    Category.family, Category.sensitive, Department.name.label("department"),
@@ -135,6 +196,34 @@ def public_page_query(flt: ReportFilter, *, limit: int, cursor: str | None, city
             .order_by(Report.id.desc(), Photo.id))
 
 
+def _page_ids(dialect: str, generalizes: bool, names: frozenset):
+    """Return a SELECT of a page's ids and one more, newest first: index-only on PostGIS."""
+    newest = None
+    if "window" in names:
+        newest = Newest(_bound("window"), _bound("before") if "before" in names else None)
+    query = _filtered(_public().with_only_columns(Report.id), dialect, generalizes, names,
+                      _bound, newest)
+    if "before" in names:
+        query = query.where(Report.id < _bound("before"))
+    return query.order_by(Report.id.desc()).limit(_bound("page_rows"))
+
+
+def _bound(name: str):
+    """Return the bound parameter of a page statement's value."""
+    return bindparam(name, expanding=name in _LIST_PARAMS)
+
+
+_LIST_PARAMS = frozenset({"categories", "families", "statuses"})
+
+
+def public_page_ids(flt: ReportFilter, *, limit: int, cursor: str | None, city_tz: str):
+    """Return a SELECT of a page's ids and one more, newest first, with the filter's values."""
+    decimals = current_app.config["SENSITIVE_COORDINATE_DECIMALS"]
+    params = _page_params(flt, limit=limit, cursor=cursor, city_tz=city_tz, decimals=decimals)
+    dialect = db.session.get_bind().dialect.name
+    return _page_ids(dialect, decimals is not None, frozenset(params)).params(params)
+
+
 # What a public feature reads of a report (report_feature), for the list's plain rows.
 _FEATURE_COLUMNS = (Report.id, Report.description, Report.address, Report.status,
                     Report.close_reason, Report.source, Report.created_at, Report.updated_at,
@@ -142,19 +231,25 @@ _FEATURE_COLUMNS = (Report.id, Report.description, Report.address, Report.status
                     Report.h3_r9, Report.duplicate_of_id, Report.support_count,
                     Report.reopen_count, Report.fixed_count, Report.answers)
 
+# A page statement's row with fast attribute access (a Row's costs about 0.5 us a name).
+_PageRow = namedtuple("_PageRow", [column.key for column in _FEATURE_COLUMNS] + [
+    "lon", "lat", "code", "name", "family", "sensitive", "department", "photo_key",
+    "photo_width", "photo_height"])
+
 
 def list_public_features(flt: ReportFilter, *, limit: int, cursor: str | None, city_tz: str,
                          photo_url) -> tuple[list[dict], str | None]:
     """Return a page of report_feature's features and the next cursor, without ORM objects."""
-    rows = db.session.execute(public_page_query(flt, limit=limit, cursor=cursor,
-                                                city_tz=city_tz)).all()
-    now, decimals = utcnow(), current_app.config["SENSITIVE_COORDINATE_DECIMALS"]
+    decimals = current_app.config["SENSITIVE_COORDINATE_DECIMALS"]
+    rows = page_rows(db.session.connection(), flt, limit=limit, cursor=cursor,
+                     city_tz=city_tz, decimals=decimals)
+    now = utcnow()
     features = []
-    for _id, group in groupby(rows, key=lambda row: row.id):
+    for _id, group in groupby(map(_PageRow._make, rows), key=itemgetter(0)):
         group = list(group)
         r = group[0]  # the report's columns and its category's: code, name, family, sensitive
-        photos = [{"url": photo_url(p.photo_key), "width": p.photo_width,
-                   "height": p.photo_height} for p in group if p.photo_key is not None]
+        photos = [{"height": p.photo_height, "url": photo_url(p.photo_key),
+                   "width": p.photo_width} for p in group if p.photo_key is not None]
         features.append(_feature(r, r.lon, r.lat, category=r, department=r.department,
                                  photos=photos, now=now, decimals=decimals))
     next_cursor = encode_cursor(features[limit - 1]["id"]) if len(features) > limit else None

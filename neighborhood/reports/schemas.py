@@ -163,16 +163,23 @@ class ReportFeatureSchema(Schema):
 
 
 def dump_feature(feature: dict) -> dict:
-    """Return ReportFeatureSchema's dump of a feature without marshmallow, for the map's list."""
+    """Return ReportFeatureSchema's dump of a feature without marshmallow, for the map's list.
+
+    Its keys come in sorted order, so the list's JSON needs no sort_keys to be jsonify's.
+    """
     # A feature holds JSON values but for its DateTime fields; test_list_features proves it.
-    props = dict(feature["properties"])
+    source = feature["properties"]
+    props = {name: source[name] for name in _PROPERTIES}
     for name in _DATETIME_PROPERTIES:
         if props[name] is not None:
             props[name] = props[name].isoformat()
-    return {"type": "Feature", "id": feature["id"], "properties": props,
-            "geometry": {"type": "Point", "coordinates": feature["geometry"]["coordinates"]}}
+    if props["attributes"]:
+        props["attributes"] = dict(sorted(props["attributes"].items()))
+    return {"geometry": {"coordinates": feature["geometry"]["coordinates"], "type": "Point"},
+            "id": feature["id"], "properties": props, "type": "Feature"}
 
 
+_PROPERTIES = tuple(sorted(ReportPropertiesSchema().fields))
 _DATETIME_PROPERTIES = tuple(name for name, field in ReportPropertiesSchema().fields.items()
                              if isinstance(field, fields.DateTime))
 

@@ -101,6 +101,8 @@ def test_listed_features_equal_the_schema_dump_of_the_orm_reports(app, client, v
     assert features[sensitive]["location_generalized"] is True
     assert features[sensitive]["address"] is None and features[sensitive]["h3_r9"] is None
     assert "contact_email" not in json.dumps(resp.json)
+    with app.app_context():  # the same bytes as jsonify's, which sorts the keys
+        assert resp.data == jsonify(resp.json).get_data()
 
 
 def test_every_page_equals_the_schema_dump(app, client, varied_reports):
@@ -165,3 +167,26 @@ def test_points_on_the_edges_and_a_float_step_outside_them(client, app, varied_r
     listed = {f["id"] for f in client.get(URL, query_string={"bbox": BBOX}).json["features"]}
     assert {ids["sw corner"], ids["ne corner"]} <= listed
     assert not {ids["a step west"], ids["a step north"]} & listed
+
+
+def test_pages_behind_newer_reports_the_filter_refuses(app, client, varied_reports):
+    """SpatiaLite first reads only the view's newest candidates; when too few of them pass,
+    it reads them all: held and out-of-box reports newer than the page never shorten it."""
+    with app.app_context():
+        light = db.session.scalar(select(Category.id).where(
+            Category.code == "street_light_outage"))
+        for number in range(3 * queries.PAGE_WINDOW * 3):  # more than a page of 2's window
+            db.session.add(Report(category_id=light, description=f"Held {number}.",
+                                  status="pending_review", source="web", h3_r8="x", h3_r9="y",
+                                  location=point_element(-71.0656, 42.3551 + number * 1e-6)))
+        db.session.commit()
+    query = {"bbox": BBOX, "limit": "2"}
+    listed = []
+    while True:
+        resp = client.get(URL, query_string=query)
+        assert resp.json == schema_dump(app, query)
+        listed += [f["id"] for f in resp.json["features"]]
+        if resp.json["next_cursor"] is None:
+            break
+        query["cursor"] = resp.json["next_cursor"]
+    assert len(listed) == 6 and set(varied_reports) < set(listed)
