@@ -1,5 +1,6 @@
 """POST /api/v1/reports: what a created report looks like, privacy, visibility, idempotency."""
 
+import json
 from datetime import datetime, timedelta
 
 import h3
@@ -10,7 +11,10 @@ from neighborhood.areas.models import Area
 from neighborhood.core.signals import report_submitted
 from neighborhood.extensions import db
 from neighborhood.reports.models import IdempotencyKey, Report
+from neighborhood.reports.queries import report_feature
+from neighborhood.reports.schemas import ReportFeatureSchema
 from neighborhood.reports.services import Submission, submit_report
+from neighborhood.reports.views import photo_url
 
 URL = "/api/v1/reports"
 CONTACT = {"email": "resident@example.org", "name": "Pat Resident", "phone": "+1 617 555 0100"}
@@ -227,3 +231,14 @@ def test_the_submitted_report_is_stored_as_given_with_nothing_left_to_load(app, 
         db.session.expire_all()
         stored = db.session.get(Report, report.id)
         assert {key: getattr(stored, key) for key in given} == given
+
+
+def test_the_answer_is_the_feature_schema_dump_of_the_stored_report(app, client,
+                                                                    dummy_category):
+    created = post_report(client, key="answer-shape")
+    replayed = post_report(client, key="answer-shape")
+    with app.test_request_context():
+        stored = db.session.get(Report, created.json["id"])
+        expected = ReportFeatureSchema().dump(report_feature(stored, photo_url))
+    assert created.json == replayed.json == json.loads(json.dumps(expected))
+    assert created.mimetype == "application/json"
