@@ -8,9 +8,11 @@ GUNICORN_MAX_REQUESTS.
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-# The app is CPU-bound Python with short waits on the database: about two processes per core
-# keep the cores busy while one waits (measured in docs/benchmarks.md, "Load and faults").
-workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * (os.cpu_count() or 1))
+# The app is CPU-bound Python with short waits on the database: one process per core and
+# one more to run while another waits. More only share the cores' caches: on 2 cores, 4
+# workers answered 10-20 % fewer submissions than 3, on both engines (docs/benchmarks.md,
+# "Load and faults").
+workers = int(os.environ.get("WEB_CONCURRENCY") or (os.cpu_count() or 1) + 1)
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 # A request that takes longer than this is killed with its worker (photos take < 1 s).
