@@ -3,7 +3,6 @@
 Pure: no Flask, no database.
 """
 
-from collections.abc import Iterable
 from enum import StrEnum
 
 
@@ -50,7 +49,3 @@ def ban_patterns_of(email: str | None) -> set[str]:
     parts = address.rpartition("@")[2].split(".")
     return {address} | {"@" + ".".join(parts[i:]) for i in range(len(parts) - 1)}
 
-
-def is_banned(email: str | None, patterns: Iterable[str]) -> bool:
-    """Return True when the address, or its domain or a parent domain, is on the ban list."""
-    return not ban_patterns_of(email).isdisjoint(patterns)

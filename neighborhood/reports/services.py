@@ -310,7 +310,8 @@ def _create_once(submission: Submission, photos: list[ProcessedPhoto], *, actor:
     follow_email = contact.get("email") or reporter_email
     # Plain INSERTs on the session's connection, not an ORM unit of work (which was a fifth
     # of intake's CPU). The report first, then its key, claimed only if no other request
-    # holds it: no savepoint (two statements more per report) for a conflict that is rare.
+    # holds it: no savepoint (it cost two statements per report) for a conflict only
+    # simultaneous retries meet.
     sql = db.session.connection()
     report_id = sql.execute(_insert(Report.__table__), values).inserted_primary_key[0]
     if submission.idempotency_key and sql.execute(_claim_key(sql.dialect.name), {
