@@ -10,8 +10,8 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # The app is CPU-bound Python with short waits on the database: one process per core and
 # one more to run while another waits. More only share the cores' caches: on 2 cores, 4
-# workers answered 10-20 % fewer submissions than 3, on both engines (docs/benchmarks.md,
-# "Load and faults").
+# workers answered 8-14 % fewer submissions than 3 (medians), on both engines
+# (docs/benchmarks.md, "Load and faults").
 workers = int(os.environ.get("WEB_CONCURRENCY") or (os.cpu_count() or 1) + 1)
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
