@@ -48,4 +48,3 @@ def ban_patterns_of(email: str | None) -> set[str]:
     address = email.strip().lower()
     parts = address.rpartition("@")[2].split(".")
     return {address} | {"@" + ".".join(parts[i:]) for i in range(len(parts) - 1)}
-

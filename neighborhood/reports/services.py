@@ -208,18 +208,12 @@ def scope_of(actor: Actor) -> str:
     return f"user:{actor.user_id}" if actor.user_id else ANONYMOUS_SCOPE
 
 
-def _existing(scope: str, key: str, fp: str) -> Report | None:
-    """Return the report an earlier submission with this key made; 422 if its body differed."""
-    row = db.session.execute(_key_query(), {"scope": scope, "key": key}).first()
-    return None if row is None else _replay(row.fingerprint, row.report_id, fp)
-
-
 def _replay_claimed(scope: str, key: str, fp: str) -> Report:
     """Return the report of a key another request claimed first; 422 if its body differed."""
-    earlier = _existing(scope, key, fp)
-    if earlier is None:  # the key was there for the INSERT, so it is for this SELECT
+    row = db.session.execute(_key_query(), {"scope": scope, "key": key}).first()
+    if row is None:  # the key was there for the INSERT, so it is for this SELECT
         raise RuntimeError(f"Idempotency-Key {key!r} of {scope} was claimed but not found.")
-    return earlier
+    return _replay(row.fingerprint, row.report_id, fp)
 
 
 def _replay(earlier_fingerprint: str, report_id: int, fp: str) -> Report:
