@@ -9,7 +9,8 @@ def test_the_map_and_the_form_load_within_the_budget_from_our_host_only(
     for path in ("/map", "/reports/new"):
         weight = measure(chromium, playwright.devices["Pixel 7"], demo_server.url + path)
         assert weight.status == 200
-        assert weight.files[0][0] == path  # the page itself counts
+        # the page itself counts; handlers finish in any order, so no position is assumed
+        assert path in [name for name, _raw, _sent in weight.files]
         assert weight.sent < weight.raw  # compressed on the way
         assert weight.sent <= BUDGET_BYTES, (path, sorted(weight.files, key=lambda f: -f[2])[:5])
         assert weight.outside == []
