@@ -9,6 +9,7 @@ candidates.
 import math
 from dataclasses import dataclass
 
+import h3
 from geoalchemy2 import WKTElement
 from sqlalchemy import and_, column, func, literal, not_, or_, select, table
 from sqlalchemy.sql.elements import ColumnElement
@@ -81,9 +82,15 @@ def _rtree_candidates(geom, pk, box: BBox, newest: Newest | None = None):
     return pk.in_(candidates)
 
 
-def intersects_bbox(geom, pk, box: BBox, dialect: str, *,
-                    newest: Newest | None = None) -> ColumnElement[bool]:
-    """Return a filter: geom meets the lon/lat box, answered from the spatial index."""
+def intersects_bbox(geom, pk, box: BBox, dialect: str, *, newest: Newest | None = None,
+                    indexed: bool = True) -> ColumnElement[bool]:
+    """Return a filter: geom meets the lon/lat box, answered from the spatial index.
+
+    indexed=False leaves the index out, for a caller that narrows the rows by other means
+    (cells_covering): only the exact test remains.
+    """
+    if not indexed:
+        return _meets(geom, box, dialect)
     return and_(_candidates(geom, pk, box, dialect, newest), _meets(geom, box, dialect))
 
 
@@ -118,26 +125,51 @@ def _meets(geom, box: BBox, dialect: str) -> ColumnElement[bool]:
 
 
 def intersects_either_bbox(geom, pk, box: BBox, other: BBox | None, use_other, dialect: str,
-                           *, hull: BBox | None = None,
-                           newest: Newest | None = None) -> ColumnElement[bool]:
+                           *, hull: BBox | None = None, newest: Newest | None = None,
+                           indexed: bool = True) -> ColumnElement[bool]:
     """Return a filter: geom meets `box` in rows where use_other is false, `other` where true.
 
     One spatial-index probe on the box covering both (`hull`, computed unless given, as it must
     be for boxes of bound parameters) answers it, then each row gets the exact test of its own
-    box. With other None, the rows where use_other holds never match.
+    box. With other None, the rows where use_other holds never match. indexed=False leaves
+    the index probe out, as in intersects_bbox.
     """
     if other is None:
-        return and_(intersects_bbox(geom, pk, box, dialect, newest=newest), not_(use_other))
+        return and_(intersects_bbox(geom, pk, box, dialect, newest=newest, indexed=indexed),
+                    not_(use_other))
+    exact = or_(and_(not_(use_other), _meets(geom, box, dialect)),
+                and_(use_other, _meets(geom, other, dialect)))
+    if not indexed:
+        return exact
     hull = covering_bbox(box, other) if hull is None else hull
-    return and_(_candidates(geom, pk, hull, dialect, newest),
-                or_(and_(not_(use_other), _meets(geom, box, dialect)),
-                    and_(use_other, _meets(geom, other, dialect))))
+    return and_(_candidates(geom, pk, hull, dialect, newest), exact)
 
 
 def covering_bbox(box: BBox, other: BBox) -> BBox:
     """Return the smallest box holding both boxes."""
     return BBox(min(box.min_lon, other.min_lon), min(box.min_lat, other.min_lat),
                 max(box.max_lon, other.max_lon), max(box.max_lat, other.max_lat))
+
+
+# About a metre: a cell's edges are great-circle arcs, not the straight lon/lat lines H3's
+# polygon test draws (they part by under a millimetre at resolution 9).
+CELL_MARGIN_DEGREES = 1e-5
+
+
+def cells_covering(box: BBox, resolution: int, most: int) -> list[str] | None:
+    """Return the H3 cells that any point of the box (edges included) lies in, sorted;
+    None when there would be more than `most` of them."""
+    cos_lat = max(math.cos(math.radians(max(abs(box.min_lat), abs(box.max_lat)))), 1e-6)
+    km2 = ((box.max_lat - box.min_lat) * METRES_PER_DEGREE_LAT / 1000
+           * (box.max_lon - box.min_lon) * METRES_PER_DEGREE_LAT * cos_lat / 1000)
+    if km2 > most * h3.average_hexagon_area(resolution, "km^2"):
+        return None  # surely too many, without listing them
+    m = CELL_MARGIN_DEGREES
+    west, south, east, north = (box.min_lon - m, box.min_lat - m, box.max_lon + m,
+                                box.max_lat + m)
+    shape = h3.LatLngPoly([(south, west), (south, east), (north, east), (north, west)])
+    cells = h3.h3shape_to_cells_experimental(shape, resolution, contain="overlap")
+    return sorted(cells) if len(cells) <= most else None
 
 
 def point(lon: float, lat: float, dialect: str):

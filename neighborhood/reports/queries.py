@@ -13,15 +13,16 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import gettext as _
 from geoalchemy2.shape import to_shape
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, literal_column, select, union_all
 from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.sql import visitors
 
 from neighborhood.accounts.permissions import Actor, can_view_report
 from neighborhood.core.errors import InvalidInput, NotFound
 from neighborhood.core.privacy import (PublicLocation, generalize_point, generalized_bbox,
                                         public_location)
-from neighborhood.core.spatial import (BBox, Newest, bbox_params, covering_bbox,
-                                       distance_metres, intersects_bbox,
+from neighborhood.core.spatial import (BBox, Newest, bbox_params, cells_covering,
+                                       covering_bbox, distance_metres, intersects_bbox,
                                        intersects_either_bbox, point, within_metres)
 from neighborhood.extensions import db
 from neighborhood.reports.models import MAX_ID, Category, Photo, Report
@@ -65,7 +66,13 @@ def _aware(moment: datetime, tz: str) -> datetime:
 
 
 def _public():
-    return select(Report).where(Report.status.in_(sorted(PUBLIC_STATUSES)))
+    return select(Report).where(Report.status.in_(_PUBLIC_STATUS_SQL))
+
+
+# Written into the SQL: an expanding parameter (what a list of values becomes) would be
+# re-rendered into the statement at every execution, once per cell of a merged page.
+_PUBLIC_STATUS_SQL = [literal_column(f"'{status}'") for status in sorted(PUBLIC_STATUSES)]
+assert all(status.isidentifier() for status in PUBLIC_STATUSES)  # nothing to quote
 
 
 def public_reports_query(flt: ReportFilter, city_tz: str):
@@ -96,16 +103,19 @@ def _filter_params(flt: ReportFilter, city_tz: str, decimals: int | None) -> dic
 
 
 def _filtered(query, dialect: str, generalizes: bool, names: frozenset, value,
-              newest: Newest | None = None):
+              newest: Newest | None = None, indexed: bool = True):
     """Return query filtered by the named values, each a Python value or a bound parameter."""
     if "box_w" in names:
-        query = query.where(_bbox_filter(dialect, generalizes, names, value, newest))
+        query = query.where(_bbox_filter(dialect, generalizes, names, value, newest, indexed))
     if "categories" in names or "families" in names:
-        query = query.join(Report.category)
+        # A sub-query, not a join: the filter is then a WHERE clause alone, which
+        # _merged_page_ids moves onto its merged cells.
+        chosen = select(Category.id)
         if "categories" in names:
-            query = query.where(Category.code.in_(value("categories")))
+            chosen = chosen.where(Category.code.in_(value("categories")))
         if "families" in names:
-            query = query.where(Category.family.in_(value("families")))
+            chosen = chosen.where(Category.family.in_(value("families")))
+        query = query.where(Report.category_id.in_(chosen))
     if "statuses" in names:
         query = query.where(Report.status.in_(value("statuses")))
     if "created_from" in names:
@@ -116,7 +126,7 @@ def _filtered(query, dialect: str, generalizes: bool, names: frozenset, value,
 
 
 def _bbox_filter(dialect: str, generalizes: bool, names: frozenset, value,
-                 newest: Newest | None = None):
+                 newest: Newest | None = None, indexed: bool = True):
     """Return a filter: the report's public point lies in the box (edges included).
 
     Sensitive categories are matched on their generalized points (core.privacy), so shrinking
@@ -125,11 +135,13 @@ def _bbox_filter(dialect: str, generalizes: bool, names: frozenset, value,
     """
     box = _named_bbox("box", value)
     if not generalizes:
-        return intersects_bbox(Report.location, Report.id, box, dialect, newest=newest)
+        return intersects_bbox(Report.location, Report.id, box, dialect, newest=newest,
+                               indexed=indexed)
     public = _named_bbox("public", value) if "public_w" in names else None
     hull = _named_bbox("hull", value) if public is not None else None
     return intersects_either_bbox(Report.location, Report.id, box, public,
-                                  _in_sensitive_category(), dialect, hull=hull, newest=newest)
+                                  _in_sensitive_category(), dialect, hull=hull, newest=newest,
+                                  indexed=indexed)
 
 
 def _named_bbox(name: str, value) -> BBox:
@@ -150,15 +162,33 @@ def _in_sensitive_category():
 PAGE_WINDOW = 4
 
 
+# PostgreSQL reads a view of at most this many H3 cells of this resolution (about 0.1 km²
+# each) cell by cell, newest first (_merged_page_ids); a larger view scans its GiST index.
+PAGE_CELL_RESOLUTION = 9
+PAGE_MOST_CELLS = 48
+# The cells are bound in groups of this many (padded with NO_CELL), so that a few statements
+# serve every view: each is prepared by psycopg once it is reused, not planned per request.
+PAGE_CELL_GROUP = 8
+NO_CELL = ""  # no report is in it
+
+
 def page_rows(connection, flt: ReportFilter, *, limit: int, cursor: str | None, city_tz: str,
               decimals: int | None) -> list:
     """Return a page's rows (one per report and reporter photo, newest first) and one more report.
 
     SpatiaLite first reads only the view's newest candidates (spatial.Newest): when enough of
     them pass the filter, they hold the page; otherwise it asks again over all of them.
+    PostgreSQL reads a small view's cells newest first and stops at the page's end.
     """
-    params = _page_params(flt, limit=limit, cursor=cursor, city_tz=city_tz, decimals=decimals)
     dialect, generalizes = connection.dialect.name, decimals is not None
+    params = _page_params(flt, limit=limit, cursor=cursor, city_tz=city_tz, decimals=decimals,
+                          dialect=dialect)
+    if "cell_0" in params:
+        # The merge reads a few hundred index entries, but the planner, which cannot know
+        # how few of a cell's reports the box test keeps, may cost a parallel plan lower:
+        # its workers take longer to start (20 ms) than the whole read. For this
+        # transaction only.
+        connection.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
     if dialect == "sqlite" and flt.bbox:
         windowed = params | {"window": PAGE_WINDOW * (limit + 1)}
         rows = connection.execute(_page_statement(dialect, generalizes, frozenset(windowed)),
@@ -170,11 +200,18 @@ def page_rows(connection, flt: ReportFilter, *, limit: int, cursor: str | None, 
 
 
 def _page_params(flt: ReportFilter, *, limit: int, cursor: str | None, city_tz: str,
-                 decimals: int | None) -> dict:
+                 decimals: int | None, dialect: str) -> dict:
     """Return the values of a page statement's parameters, by name."""
     params = _filter_params(flt, city_tz, decimals) | {"page_rows": limit + 1}
     if cursor:
         params["before"] = decode_cursor(cursor)
+    if dialect == "postgresql" and flt.bbox:
+        # Every report the filter can match has its exact point in the hull (or the box).
+        reach = _named_bbox("hull" if "hull_w" in params else "box", params.__getitem__)
+        cells = cells_covering(reach, PAGE_CELL_RESOLUTION, PAGE_MOST_CELLS)
+        if cells:
+            cells += [NO_CELL] * (-len(cells) % PAGE_CELL_GROUP)
+            params |= {f"cell_{number}": cell for number, cell in enumerate(cells)}
     return params
 
 
@@ -198,6 +235,8 @@ def _page_statement(dialect: str, generalizes: bool, names: frozenset):
 
 def _page_ids(dialect: str, generalizes: bool, names: frozenset):
     """Return a SELECT of a page's ids and one more, newest first: index-only on PostGIS."""
+    if "cell_0" in names:
+        return _merged_page_ids(dialect, generalizes, names)
     newest = None
     if "window" in names:
         newest = Newest(_bound("window"), _bound("before") if "before" in names else None)
@@ -206,6 +245,36 @@ def _page_ids(dialect: str, generalizes: bool, names: frozenset):
     if "before" in names:
         query = query.where(Report.id < _bound("before"))
     return query.order_by(Report.id.desc()).limit(_bound("page_rows"))
+
+
+def _merged_page_ids(dialect: str, generalizes: bool, names: frozenset):
+    """Return _page_ids read cell by cell: each cell's reports newest first, merged.
+
+    PostgreSQL merges the cells' backward scans of ix_report_h3_r9_id (a Merge Append),
+    filters what comes out and stops once the page is full: it reads about a page's worth of
+    index entries, where the GiST scan reads every report in the view and sorts them. The
+    exact tests still decide; the cells (reports.h3_r9, set at intake from the exact point)
+    only narrow the rows. Filtered after the merge, a cell the view barely touches costs
+    one entry, not a scan for its first match.
+    """
+    cells = sorted((name for name in names if name.startswith("cell_")),
+                   key=lambda name: int(name.removeprefix("cell_")))
+    # Each part ordered: the planner then merges them, whatever it guesses a cell holds.
+    merged = union_all(*(select(*_CELL_COLUMNS).where(Report.h3_r9 == _bound(cell))
+                         .order_by(Report.id.desc()) for cell in cells)).subquery("in_cells")
+    page = _filtered(_public().with_only_columns(Report.id), dialect, generalizes, names,
+                     _bound, indexed=False)
+    if "before" in names:
+        page = page.where(Report.id < _bound("before"))
+    on_merged = visitors.replacement_traverse(page.whereclause, {}, lambda element: (
+        merged.c[element.key] if getattr(element, "table", None) is Report.__table__ else None))
+    return (select(merged.c.id).where(on_merged).order_by(merged.c.id.desc())
+            .limit(_bound("page_rows")))
+
+
+# What a public page's filter reads of a report: all in ix_report_h3_r9_id (migration 0009).
+_CELL_COLUMNS = (Report.id, Report.location, Report.status, Report.category_id,
+                 Report.created_at)
 
 
 def _bound(name: str):
@@ -219,8 +288,9 @@ _LIST_PARAMS = frozenset({"categories", "families", "statuses"})
 def public_page_ids(flt: ReportFilter, *, limit: int, cursor: str | None, city_tz: str):
     """Return a SELECT of a page's ids and one more, newest first, with the filter's values."""
     decimals = current_app.config["SENSITIVE_COORDINATE_DECIMALS"]
-    params = _page_params(flt, limit=limit, cursor=cursor, city_tz=city_tz, decimals=decimals)
     dialect = db.session.get_bind().dialect.name
+    params = _page_params(flt, limit=limit, cursor=cursor, city_tz=city_tz, decimals=decimals,
+                          dialect=dialect)
     return _page_ids(dialect, decimals is not None, frozenset(params)).params(params)
 
 

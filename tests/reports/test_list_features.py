@@ -15,6 +15,7 @@ from neighborhood.extensions import db
 from neighborhood.reports import queries, views
 from neighborhood.reports.models import Category, Photo, Report
 from neighborhood.reports.schemas import ReportCollectionSchema, ReportFeatureSchema, dump_feature
+from neighborhood.reports.services import h3_cells
 from neighborhood.routing.models import Department
 
 URL = "/api/v1/reports"
@@ -34,11 +35,11 @@ def varied_reports(app, create_category, create_department):
                        for code in ("street_light_outage", "unsanitary_food"))
 
         def add(category, lon=-71.0656, lat=42.3551, status="open", **fields):
+            r8, r9 = h3_cells(lon, lat)
             report = Report(category_id=category.id, description=f"Report {lon} {lat}.",
                             location=point_element(lon, lat), status=status, source="web",
-                            created_at=CREATED, updated_at=CREATED, h3_r8="882a306611fffff",
-                            h3_r9="892a3066117ffff", contact_email="private@example.org",
-                            **fields)
+                            created_at=CREATED, updated_at=CREATED, h3_r8=r8, h3_r9=r9,
+                            contact_email="private@example.org", **fields)
             db.session.add(report)
             db.session.flush()
             return report
@@ -127,8 +128,13 @@ def test_dump_feature_is_the_feature_schema_dump(app, varied_reports):
 
 
 @pytest.mark.engines("postgis")
-def test_postgis_spatial_index_covers_what_a_page_of_ids_reads(app, varied_reports):
-    """Every filter's report columns are in the index, so the ids are an index-only scan."""
+@pytest.mark.parametrize(("most_cells", "index"), [(0, "idx_report_location"),
+                                                   (48, "ix_report_h3_r9_id")])
+def test_postgis_index_covers_what_a_page_of_ids_reads(app, varied_reports, monkeypatch,
+                                                       most_cells, index):
+    """Every filter's report columns are in the index the page reads (the GiST index for a
+    view of too many cells, the cells' index otherwise): the ids are an index-only scan."""
+    monkeypatch.setattr(queries, "PAGE_MOST_CELLS", most_cells)
     with app.test_request_context():
         flt = queries.ReportFilter(bbox=BBox(*map(float, BBOX.split(","))),
                                    categories=("street_light_outage",), families=("lighting",),
@@ -138,8 +144,8 @@ def test_postgis_spatial_index_covers_what_a_page_of_ids_reads(app, varied_repor
                                        city_tz="UTC")
         covered = set(db.session.scalars(text(
             "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid"
-            " AND a.attnum = ANY (i.indkey)"
-            " WHERE i.indexrelid = 'idx_report_location'::regclass")))
+            " AND a.attnum = ANY (i.indkey) WHERE i.indexrelid = CAST(:index AS regclass)"),
+            {"index": index}))
     read = {element.name for element in visitors.iterate(page)
             if isinstance(element, Column) and element.table is Report.__table__}
     assert {"id", "location", "status", "category_id", "created_at"} <= read
@@ -157,9 +163,10 @@ def test_points_on_the_edges_and_a_float_step_outside_them(client, app, varied_r
                   "a step north": (-71.06, math.nextafter(north, math.inf))}
         ids = {}
         for name, (lon, lat) in places.items():
+            r8, r9 = h3_cells(lon, lat)
             report = Report(category_id=light, description=name, status="open",
-                            location=point_element(lon, lat), source="web", h3_r8="x",
-                            h3_r9="y")
+                            location=point_element(lon, lat), source="web", h3_r8=r8,
+                            h3_r9=r9)
             db.session.add(report)
             db.session.flush()
             ids[name] = report.id
@@ -176,9 +183,11 @@ def test_pages_behind_newer_reports_the_filter_refuses(app, client, varied_repor
         light = db.session.scalar(select(Category.id).where(
             Category.code == "street_light_outage"))
         for number in range(3 * queries.PAGE_WINDOW * 3):  # more than a page of 2's window
+            lon, lat = -71.0656, 42.3551 + number * 1e-6
+            r8, r9 = h3_cells(lon, lat)
             db.session.add(Report(category_id=light, description=f"Held {number}.",
-                                  status="pending_review", source="web", h3_r8="x", h3_r9="y",
-                                  location=point_element(-71.0656, 42.3551 + number * 1e-6)))
+                                  status="pending_review", source="web", h3_r8=r8, h3_r9=r9,
+                                  location=point_element(lon, lat)))
         db.session.commit()
     query = {"bbox": BBOX, "limit": "2"}
     listed = []
