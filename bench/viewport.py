@@ -10,8 +10,9 @@ the machine's state is the same for all of them:
 
   api sql      the SQL the API runs for the view (queries.page_rows: the ids of the newest
                101, the default page of 100 plus one to know if there is a next page, then
-               their rows and photos; on SpatiaLite first among the view's newest candidates),
-               executed on the engine through SQLAlchemy Core and every row fetched
+               their rows and photos; on SpatiaLite first among the view's newest candidates,
+               on PostGIS cell by cell), executed on the engine through SQLAlchemy Core,
+               every row fetched, and committed as the app commits a request
   bbox ids     the minimal index query: id, x, y of every report in the view, no limit
   api http     GET /api/v1/reports?bbox=... on the app under gunicorn (one sync worker), over a
                fresh local TCP connection, body read completely (100 GeoJSON features)
