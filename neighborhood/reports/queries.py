@@ -251,11 +251,11 @@ def _merged_page_ids(dialect: str, generalizes: bool, names: frozenset):
     """Return _page_ids read cell by cell: each cell's reports newest first, merged.
 
     PostgreSQL merges the cells' backward scans of ix_report_h3_r9_id (a Merge Append),
-    filters what comes out and stops once the page is full: it reads about a page's worth of
-    index entries, where the GiST scan reads every report in the view and sorts them. The
-    exact tests still decide; the cells (reports.h3_r9, set at intake from the exact point)
-    only narrow the rows. Filtered after the merge, a cell the view barely touches costs
-    one entry, not a scan for its first match.
+    filters them and stops once the page is full: it reads about a page's worth of index
+    entries, where the GiST scan reads every report in the view and sorts them. The exact
+    tests still decide; the cells (reports.h3_r9, set at intake from the exact point) only
+    narrow the rows. The filter is written once, over the merged cells (PostgreSQL pushes it
+    down into each cell's scan): the statement is a third as long to send and parse.
     """
     cells = sorted((name for name in names if name.startswith("cell_")),
                    key=lambda name: int(name.removeprefix("cell_")))
