@@ -83,9 +83,10 @@ def without_spatial_index(conn, dialect: str):
     """Run the statements built and executed inside without the spatial index.
 
     PostGIS: drop the GiST index idx_report_location and the cells' index inside conn's
-    transaction (back at rollback), and read the page without cells. SpatiaLite: build them without their explicit R*Tree sub-query
-    (core.spatial._rtree_candidates), which is what SQLite does without the spatial index: it
-    never uses the R*Tree by itself; the API's cached statements are rebuilt around it.
+    transaction (back at rollback), and read the page without cells. SpatiaLite: build them
+    without their explicit R*Tree sub-query (core.spatial._rtree_candidates), which is what
+    SQLite does without the spatial index: it never uses the R*Tree by itself. The API's
+    cached statements are rebuilt either way.
     """
     from unittest import mock
 
@@ -99,16 +100,12 @@ def without_spatial_index(conn, dialect: str):
         # API reads the page as it does for a view of too many cells.
         conn.execute(text("DROP INDEX idx_report_location"))
         conn.execute(text("DROP INDEX ix_report_h3_r9_id"))
-        queries._page_statement.cache_clear()
-        try:
-            with mock.patch.object(queries, "PAGE_MOST_CELLS", 0):
-                yield
-        finally:
-            queries._page_statement.cache_clear()
-        return
+        without = mock.patch.object(queries, "PAGE_MOST_CELLS", 0)
+    else:
+        without = mock.patch.object(spatial, "_rtree_candidates", lambda *a: true())
     queries._page_statement.cache_clear()
     try:
-        with mock.patch.object(spatial, "_rtree_candidates", lambda *a: true()):
+        with without:
             yield
     finally:
         queries._page_statement.cache_clear()
