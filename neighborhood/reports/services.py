@@ -9,9 +9,7 @@ from datetime import datetime, timedelta
 import h3
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, delete, insert, literal, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import bindparam, literal, select
 from sqlalchemy.orm import make_transient_to_detached
 
 from neighborhood.accounts.permissions import (ANONYMOUS, Actor, can_record_walk,
@@ -26,13 +24,13 @@ from neighborhood.core.messages import localize
 from neighborhood.extensions import db
 from neighborhood.moderation.bans import (BAN_CANDIDATES, ban_candidates, ban_matches,
                                           refuse_matches)
-from neighborhood.reports.models import Category, Follower, IdempotencyKey, Photo, Report
+from neighborhood.reports.models import Category, IdempotencyKey, Photo, Report
 from neighborhood.reports.questions import check_answers, parse_questions
 from neighborhood.reports.photos import PhotoRejected, ProcessedPhoto, process_photo
 from neighborhood.reports.storage import photo_store
+from neighborhood.reports.writes import NewReport, insert_report, take_back
 from neighborhood.routing.models import Department
 from neighborhood.routing.services import route, router_version
-from neighborhood.workflow.models import StatusChange
 from neighborhood.workflow.states import initial_status
 
 ANONYMOUS_SCOPE = "anonymous"
@@ -117,26 +115,6 @@ def _key_query():
     return (select(IdempotencyKey.fingerprint, IdempotencyKey.report_id)
             .where(IdempotencyKey.scope == bindparam("scope"),
                    IdempotencyKey.key == bindparam("key")))
-
-
-@cache
-def _insert(table):
-    return insert(table)
-
-
-@cache
-def _claim_key(dialect: str):
-    """Return an INSERT of an Idempotency-Key that does nothing when another request has it."""
-    dialect_insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-    table = IdempotencyKey.__table__
-    # RETURNING tells a claim from a conflict on both engines (psycopg's rowcount is -1).
-    return (dialect_insert(table).on_conflict_do_nothing(index_elements=["scope", "key"])
-            .returning(table.c.id))
-
-
-@cache
-def _delete_report():
-    return delete(Report.__table__).where(Report.__table__.c.id == bindparam("id"))
 
 
 def _stored(report: Report) -> Report:
@@ -303,28 +281,23 @@ def _create_once(submission: Submission, photos: list[ProcessedPhoto], *, actor:
     }
     follow_email = contact.get("email") or reporter_email
     # Plain INSERTs on the session's connection, not an ORM unit of work (which was a fifth
-    # of intake's CPU). The report first, then its key, claimed only if no other request
-    # holds it: no savepoint (it cost two statements per report) for a conflict only
-    # simultaneous retries meet.
+    # of intake's CPU); one statement on PostgreSQL (reports.writes).
+    key = submission.idempotency_key
     sql = db.session.connection()
-    report_id = sql.execute(_insert(Report.__table__), values).inserted_primary_key[0]
-    if submission.idempotency_key and sql.execute(_claim_key(sql.dialect.name), {
-            "scope": scope, "key": submission.idempotency_key, "fingerprint": fp,
-            "report_id": report_id, "created_at": now}).first() is None:
+    report_id, claimed = insert_report(sql, NewReport(
+        report=values,
+        step={"kind": "status", "from_status": None, "to_status": status,
+              "to_department_id": decision.department_id, "actor_role": actor.role.value,
+              "actor_id": actor.user_id, "at": now},
+        key={"scope": scope, "key": key, "fingerprint": fp, "created_at": now} if key else None,
+        follower={"email": follow_email.lower(), "user_id": actor.user_id,
+                  "is_reporter": True, "confirmed_at": now,
+                  "created_at": now} if follow_email else None))
+    if not claimed:
         # A concurrent request with the same key committed first: take this report back
-        # (nothing refers to it yet) and answer with that request's.
-        sql.execute(_delete_report(), {"id": report_id})
-        return SubmitResult(_replay_claimed(scope, submission.idempotency_key, fp),
-                            created=False)
-    sql.execute(_insert(StatusChange.__table__), {
-        "report_id": report_id, "kind": "status", "from_status": None,
-        "to_status": status, "to_department_id": decision.department_id,
-        "actor_role": actor.role.value, "actor_id": actor.user_id, "at": now})
-    if follow_email:
-        sql.execute(_insert(Follower.__table__), {
-            "report_id": report_id, "email": follow_email.lower(),
-            "user_id": actor.user_id, "is_reporter": True, "confirmed_at": now,
-            "created_at": now})
+        # and answer with that request's.
+        take_back(sql, report_id)
+        return SubmitResult(_replay_claimed(scope, key, fp), created=False)
 
     report = _stored(Report(id=report_id, **values, category=category, department=department,
                             photos=[]))  # known empty: no lazy SELECT when photos are added

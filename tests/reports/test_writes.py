@@ -1,0 +1,107 @@
+"""Intake's INSERTs: all of a report's rows, or the report alone when its key was taken."""
+
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import event, func, select
+
+from neighborhood.core.spatial import point_element
+from neighborhood.extensions import db
+from neighborhood.reports.models import Category, Follower, IdempotencyKey, Report
+from neighborhood.reports.writes import NewReport, insert_report, take_back
+from neighborhood.workflow.models import StatusChange
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def dummy_new_report(ctx, dummy_category):
+    """Return a factory of a new lighting report's rows, with or without key and follower."""
+    category_id = db.session.scalar(select(Category.id).where(Category.code == dummy_category))
+
+    def make(key: str | None = "key-1", follower: str | None = "resident@example.org"):
+        report = {
+            "category_id": category_id, "description": "Dark street",
+            "location": point_element(-71.0589, 42.3601), "status": "open",
+            "source": "web", "contact_email": follower, "created_at": NOW, "updated_at": NOW,
+            "h3_r8": "882a306601fffff", "h3_r9": "892a3066017ffff",
+        }
+        step = {"kind": "status", "from_status": None, "to_status": "open",
+                "to_department_id": None, "actor_role": "visitor", "actor_id": None,
+                "at": NOW}
+        return NewReport(
+            report=report, step=step,
+            key={"scope": "anonymous", "key": key, "fingerprint": "f" * 64,
+                 "created_at": NOW} if key else None,
+            follower={"email": follower, "user_id": None, "is_reporter": True,
+                      "confirmed_at": NOW, "created_at": NOW} if follower else None)
+    return make
+
+
+def _count(model, report_id: int) -> int:
+    column = model.id if model is Report else model.report_id
+    return db.session.scalar(select(func.count()).where(column == report_id))
+
+
+@contextmanager
+def _statements(sql):
+    """Collect the SQL statements sent on the connection's engine meanwhile."""
+    seen = []
+
+    def collect(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(sql.engine, "before_cursor_execute", collect)
+    try:
+        yield seen
+    finally:
+        event.remove(sql.engine, "before_cursor_execute", collect)
+
+
+def test_a_new_report_is_written_with_its_key_first_step_and_follower(dummy_new_report):
+    report_id, claimed = insert_report(db.session.connection(), dummy_new_report())
+    assert claimed is True
+    stored = db.session.get(Report, report_id)
+    assert stored.description == "Dark street"
+    # Columns the row leaves out get the model's defaults, inside the CTE too.
+    assert (stored.support_count, stored.reopen_count, stored.fixed_count) == (0, 0, 0)
+    key = db.session.scalars(select(IdempotencyKey).where(IdempotencyKey.key == "key-1")).one()
+    assert key.report_id == report_id and key.created_at == NOW
+    step = db.session.scalars(select(StatusChange).where(
+        StatusChange.report_id == report_id)).one()
+    assert (step.to_status, step.actor_role, step.at) == ("open", "visitor", NOW)
+    follower = db.session.scalars(select(Follower).where(Follower.report_id == report_id)).one()
+    assert (follower.email, follower.is_reporter) == ("resident@example.org", True)
+
+
+def test_a_report_without_key_or_contact_gets_its_first_step_only(dummy_new_report):
+    report_id, claimed = insert_report(db.session.connection(),
+                                       dummy_new_report(key=None, follower=None))
+    assert claimed is True
+    assert _count(StatusChange, report_id) == 1
+    assert _count(Follower, report_id) == 0
+    assert db.session.scalar(select(func.count()).select_from(IdempotencyKey)) == 0
+
+
+def test_a_key_claimed_first_leaves_the_report_alone_to_be_taken_back(dummy_new_report):
+    sql = db.session.connection()
+    first_id, _ = insert_report(sql, dummy_new_report())
+    second_id, claimed = insert_report(sql, dummy_new_report())
+    assert claimed is False and second_id != first_id
+    assert _count(StatusChange, second_id) == 0
+    assert _count(Follower, second_id) == 0
+    take_back(sql, second_id)
+    assert _count(Report, second_id) == 0
+    key = db.session.scalars(select(IdempotencyKey).where(IdempotencyKey.key == "key-1")).one()
+    assert key.report_id == first_id
+    assert (_count(StatusChange, first_id), _count(Follower, first_id)) == (1, 1)
+
+
+@pytest.mark.engines("postgis")
+def test_postgresql_writes_all_of_a_report_in_one_statement(dummy_new_report):
+    sql = db.session.connection()
+    with _statements(sql) as statements:
+        insert_report(sql, dummy_new_report())
+    assert len(statements) == 1
+    assert statements[0].count("INSERT INTO") == 4
