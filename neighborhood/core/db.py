@@ -2,16 +2,19 @@
 
 import os
 import sqlite3
+import time
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.types import TypeDecorator
 
 from neighborhood.core import writer_queue
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 SQLITE_MMAP_BYTES = 1 << 30  # address space, not memory: pages are mapped as they are read
+PING_AFTER_IDLE_SECONDS = 1.0
 
 
 class SpatiaLiteUnavailable(RuntimeError):
@@ -58,15 +61,43 @@ def engine_options(url: str) -> tuple[str, dict]:
             "connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
         }
         return parsed.render_as_string(hide_password=False), options
-    return parsed.render_as_string(hide_password=False), {
-        "plugins": ["geoalchemy2"],
-        "pool_pre_ping": True,
-    }
+    # No pool_pre_ping: it costs a round trip per request; configure_engine pings only
+    # connections that sat idle (ping_when_idle).
+    return parsed.render_as_string(hide_password=False), {"plugins": ["geoalchemy2"]}
+
+
+def ping_when_idle(engine: Engine) -> None:
+    """Check a pooled connection before use when it sat idle, not one used a moment ago.
+
+    What a ping finds is a server restarted or a connection dropped while nobody used it;
+    under load a connection is idle for milliseconds, and a ping per request (SQLAlchemy's
+    pool_pre_ping) cost a round trip of intake's eight on PostgreSQL. A connection that dies
+    within the last PING_AFTER_IDLE_SECONDS fails its request instead: SQLAlchemy then
+    drops the whole pool, and the request answers 503 (core.errors) for the client to retry.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_conn, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_conn, record, _proxy):
+        # A new connection has no idle_since (the record's info is cleared on reconnect).
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            # The pool discards this connection and checks out another (a new one if needed).
+            raise DisconnectionError(f"A pooled connection failed its ping: {exc}") from exc
 
 
 def configure_engine(engine: Engine) -> None:
-    """Attach per-connection settings: on SQLite WAL, busy timeout, mmap, queued writers."""
+    """Attach per-connection settings: on SQLite WAL, busy timeout, mmap, queued writers;
+    on PostgreSQL a ping of connections that sat idle."""
     if engine.dialect.name != "sqlite":
+        ping_when_idle(engine)
         return
     writer_queue.attach(engine, engine.url.database)
 

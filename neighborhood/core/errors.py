@@ -5,6 +5,7 @@ from http import HTTPStatus
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
 from neighborhood.core.messages import N_, localize_errors
@@ -144,7 +145,7 @@ PAGE_HEADINGS = {
     400: N_("Bad Request"), 401: N_("Unauthorized"), 403: N_("Forbidden"),
     404: N_("Not Found"), 405: N_("Method Not Allowed"), 413: N_("Request Entity Too Large"),
     422: N_("Unprocessable Entity"), 429: N_("Too Many Requests"),
-    500: N_("Internal Server Error"),
+    500: N_("Internal Server Error"), 503: N_("Service Unavailable"),
 }
 PAGE_MESSAGES = {
     401: N_("Please sign in to see this page."),
@@ -154,6 +155,7 @@ PAGE_MESSAGES = {
     413: N_("What you sent is too large. Photos are made smaller on the phone; try one at a "
             "time."),
     500: N_("Something went wrong on our side. Please try again in a moment."),
+    503: N_("We lost our connection to the database for a moment. Please try again."),
 }
 
 
@@ -194,6 +196,15 @@ def handle_validation_error(error: ValidationError):
     return render_error(422, _("The request has invalid fields."), {location: error.messages})
 
 
+def handle_database_error(error: DBAPIError):
+    """Answer 503 to a request whose database connection was lost (a retry will reconnect)."""
+    if not error.connection_invalidated:
+        return handle_unexpected(error)
+    current_app.logger.warning("Database connection lost on %s %s: %s", request.method,
+                               request.path, error.orig)
+    return render_error(503, _(PAGE_MESSAGES[503]), headers={"Retry-After": "1"})
+
+
 def handle_unexpected(error: Exception):
     """Log an unexpected error and render a plain 500 (never a traceback)."""
     current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
@@ -205,4 +216,5 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(ValidationError, handle_validation_error)
+    app.register_error_handler(DBAPIError, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected)

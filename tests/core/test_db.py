@@ -3,9 +3,11 @@
 import threading
 from datetime import datetime, timedelta, timezone
 
+import psycopg
 import pytest
 from sqlalchemy import select, text, update
 
+from neighborhood.core import db as core_db
 from neighborhood.core.db import UTCDateTime, normalize_url, sqlite_dbapi
 from neighborhood.extensions import db
 from neighborhood.reports.models import Category, IdempotencyKey, Report
@@ -93,3 +95,47 @@ def test_racing_retries_with_one_key_create_one_report(app, dummy_category, dumm
         assert count(select(db.func.count(Report.id))) == rounds
         assert count(select(db.func.count(IdempotencyKey.key))) == rounds
         assert count(select(db.func.count(StatusChange.id))) == rounds
+
+
+def _pooled_backend(app) -> int:
+    """Return the server process of the app's one pooled connection, checked back in."""
+    with app.app_context():
+        pid = db.session.scalar(text("SELECT pg_backend_pid()"))
+        db.session.commit()
+        db.session.remove()
+        assert db.engine.pool.checkedin() == 1
+    return pid
+
+
+def _terminate(app, pid: int) -> None:
+    """Make the server drop a connection, as a restart or a network cut would."""
+    with app.app_context():
+        url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as other:  # outside the app's pool
+        assert other.execute("SELECT pg_terminate_backend(%s)", [pid]).fetchone()[0]
+
+
+@pytest.mark.engines("postgis")
+def test_an_idle_connection_dropped_by_the_server_is_replaced_before_use(app, client,
+                                                                         monkeypatch):
+    monkeypatch.setattr(core_db, "PING_AFTER_IDLE_SECONDS", 0.0)
+    dropped = _pooled_backend(app)
+    _terminate(app, dropped)
+    assert client.get("/api/v1/categories").status_code == 200
+    assert _pooled_backend(app) != dropped
+
+
+@pytest.mark.engines("postgis")
+def test_a_connection_dropped_right_after_use_fails_one_request_with_503(app, client,
+                                                                         monkeypatch):
+    """Not pinged (it was just used), it fails its request: a 503 to retry, not a 500."""
+    monkeypatch.setattr(core_db, "PING_AFTER_IDLE_SECONDS", 3600.0)
+    dropped = _pooled_backend(app)
+    _terminate(app, dropped)
+    response = client.get("/api/v1/categories")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert "database" in response.json["message"]
+    page = client.get("/reports/new")
+    assert page.status_code == 200  # the pool was dropped: the next request reconnects
+    assert _pooled_backend(app) != dropped
