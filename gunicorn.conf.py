@@ -8,11 +8,11 @@ GUNICORN_MAX_REQUESTS.
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-# The app is CPU-bound Python with short waits on the database: one process per core and
-# one more to run while another waits. More only share the cores' caches: on 2 cores, 4
-# workers answered 8-14 % fewer submissions than 3 (medians), on both engines
-# (docs/benchmarks.md, "Load and faults").
-workers = int(os.environ.get("WEB_CONCURRENCY") or (os.cpu_count() or 1) + 1)
+# The app is CPU-bound Python with short waits on the database: one process per core. More
+# only share the cores' caches: on 2 cores, 3 workers answered fewer submissions than 2 in
+# 7 of 9 pairs of runs (SpatiaLite and PostGIS), 4 fewer than 3 (docs/benchmarks.md,
+# "Load and faults").
+workers = int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 1)
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 # A request that takes longer than this is killed with its worker (photos take < 1 s).
