@@ -68,10 +68,17 @@ def _with_defaults(table, row: dict | None) -> dict | None:
     """
     if row is None:
         return None
-    missing = {column.name: column.default.arg for column in table.columns
-               if column.default is not None and column.name not in row}
-    return {**row, **{name: arg(None) if callable(arg) else arg
-                      for name, arg in missing.items()}}
+    filled = dict(row)
+    for column in table.columns:
+        default = column.default
+        if default is None or column.name in row:
+            continue
+        if default.is_scalar:
+            filled[column.name] = default.arg
+        elif default.is_callable:
+            filled[column.name] = default.arg(None)  # SQLAlchemy wraps it to take a context
+        # A SQL expression or a sequence is rendered into the statement by SQLAlchemy.
+    return filled
 
 
 def _prefixed(prefix: str, row: dict | None) -> dict:

@@ -105,3 +105,15 @@ def test_postgresql_writes_all_of_a_report_in_one_statement(dummy_new_report):
         insert_report(sql, dummy_new_report())
     assert len(statements) == 1
     assert statements[0].count("INSERT INTO") == 4
+
+
+def test_columns_a_row_leaves_out_get_the_models_defaults_scalar_and_computed(
+        dummy_new_report):
+    new = dummy_new_report()
+    follower = {"email": "resident@example.org", "user_id": None, "confirmed_at": NOW}
+    report_id, _ = insert_report(db.session.connection(),
+                                 NewReport(report=new.report, step=new.step, key=new.key,
+                                           follower=follower))
+    stored = db.session.scalars(select(Follower).where(Follower.report_id == report_id)).one()
+    assert stored.is_reporter is False  # a scalar default
+    assert stored.created_at is not None  # utcnow, a callable default
