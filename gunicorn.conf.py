@@ -9,9 +9,9 @@ import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # The app is CPU-bound Python with short waits on the database: one process per core. More
-# only share the cores' caches: on 2 cores, 3 workers answered fewer submissions than 2 in
-# 7 of 9 pairs of runs (SpatiaLite and PostGIS), 4 fewer than 3 (docs/benchmarks.md,
-# "Load and faults").
+# only share the cores' caches: on 2 cores, 2 workers answered more submissions than 3 in
+# all 3 pairs of runs on SpatiaLite and half of 6 on PostGIS, with a higher median (420/s
+# against 360/s); 4 answered fewer than 3 (docs/benchmarks.md, "Load and faults").
 workers = int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 1)
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))

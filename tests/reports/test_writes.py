@@ -9,6 +9,7 @@ from sqlalchemy import event, func, select
 from neighborhood.core.spatial import point_element
 from neighborhood.extensions import db
 from neighborhood.reports.models import Category, Follower, IdempotencyKey, Report
+from neighborhood.reports.services import h3_cells
 from neighborhood.reports.writes import NewReport, insert_report, take_back
 from neighborhood.workflow.models import StatusChange
 
@@ -20,12 +21,14 @@ def dummy_new_report(ctx, dummy_category):
     """Return a factory of a new lighting report's rows, with or without key and follower."""
     category_id = db.session.scalar(select(Category.id).where(Category.code == dummy_category))
 
+    r8, r9 = h3_cells(-71.0589, 42.3601)
+
     def make(key: str | None = "key-1", follower: str | None = "resident@example.org"):
         report = {
             "category_id": category_id, "description": "Dark street",
             "location": point_element(-71.0589, 42.3601), "status": "open",
             "source": "web", "contact_email": follower, "created_at": NOW, "updated_at": NOW,
-            "h3_r8": "882a306601fffff", "h3_r9": "892a3066017ffff",
+            "h3_r8": r8, "h3_r9": r9,
         }
         step = {"kind": "status", "from_status": None, "to_status": "open",
                 "to_department_id": None, "actor_role": "visitor", "actor_id": None,
