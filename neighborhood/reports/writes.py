@@ -46,7 +46,7 @@ def insert_report(sql: Connection, new: NewReport) -> tuple[int, bool]:
                                          tuple(follower or ())), params).one()
         return row.id, row.claimed
     report_id = sql.execute(_insert(Report.__table__), new.report).inserted_primary_key[0]
-    if new.key is not None and sql.execute(_claim_key(sql.dialect.name),
+    if new.key is not None and sql.execute(_claim_key(),
                                            {**new.key, "report_id": report_id}).first() is None:
         return report_id, False
     sql.execute(_insert(StatusChange.__table__), {**new.step, "report_id": report_id})
@@ -128,12 +128,11 @@ def _insert(table):
 
 
 @cache
-def _claim_key(dialect: str):
-    """Return an INSERT of an Idempotency-Key that does nothing when another request has it."""
-    dialect_insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+def _claim_key():
+    """Return SQLite's INSERT of an Idempotency-Key that does nothing when another request
+    has it (PostgreSQL's is part of _one_statement); RETURNING tells a claim from a conflict."""
     table = IdempotencyKey.__table__
-    # RETURNING tells a claim from a conflict on both engines (psycopg's rowcount is -1).
-    return (dialect_insert(table).on_conflict_do_nothing(index_elements=["scope", "key"])
+    return (sqlite_insert(table).on_conflict_do_nothing(index_elements=["scope", "key"])
             .returning(table.c.id))
 
 

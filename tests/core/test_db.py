@@ -107,20 +107,22 @@ def _pooled_backend(app) -> int:
     return pid
 
 
-def _terminate(app, pid: int) -> None:
-    """Make the server drop a connection, as a restart or a network cut would."""
+def _drop_pooled_connection(app) -> int:
+    """Make the server drop the app's pooled connection, as a restart or a network cut
+    would; return its server process."""
+    pid = _pooled_backend(app)
     with app.app_context():
         url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(url, autocommit=True) as other:  # outside the app's pool
         assert other.execute("SELECT pg_terminate_backend(%s)", [pid]).fetchone()[0]
+    return pid
 
 
 @pytest.mark.engines("postgis")
 def test_an_idle_connection_dropped_by_the_server_is_replaced_before_use(app, client,
                                                                          monkeypatch):
     monkeypatch.setattr(core_db, "PING_AFTER_IDLE_SECONDS", 0.0)
-    dropped = _pooled_backend(app)
-    _terminate(app, dropped)
+    dropped = _drop_pooled_connection(app)
     assert client.get("/api/v1/categories").status_code == 200
     assert _pooled_backend(app) != dropped
 
@@ -130,8 +132,7 @@ def test_a_connection_dropped_right_after_use_fails_one_request_with_503(app, cl
                                                                          monkeypatch):
     """Not pinged (it was just used), it fails its request: a 503 to retry, not a 500."""
     monkeypatch.setattr(core_db, "PING_AFTER_IDLE_SECONDS", 3600.0)
-    dropped = _pooled_backend(app)
-    _terminate(app, dropped)
+    dropped = _drop_pooled_connection(app)
     response = client.get("/api/v1/categories")
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "1"
