@@ -28,7 +28,7 @@ from neighborhood.reports.models import Category, IdempotencyKey, Photo, Report
 from neighborhood.reports.questions import check_answers, parse_questions
 from neighborhood.reports.photos import PhotoRejected, ProcessedPhoto, process_photo
 from neighborhood.reports.storage import photo_store
-from neighborhood.reports.writes import NewReport, insert_report, take_back
+from neighborhood.reports.writes import NewReport, insert_report
 from neighborhood.routing.models import Department
 from neighborhood.routing.services import route, router_version
 from neighborhood.workflow.states import initial_status
@@ -217,9 +217,15 @@ def submit_report(submission: Submission, *, actor: Actor = ANONYMOUS,
     photos = process_uploads(submission.uploads)
     # On SQLite, intake reads without the write lock and takes it at its first INSERT:
     # everything it must not duplicate is guarded by unique keys, not by what it read.
+    # On PostgreSQL a submission without photos writes in one statement (reports.writes),
+    # which is then its transaction: no BEGIN and COMMIT round trips.
     with reads_then_writes():
-        return _create_once(submission, photos, actor=actor, source=source,
-                            reporter_email=reporter_email, api_key_id=api_key_id, now=now)
+        autocommitted = not photos and transaction.autocommit_if_untouched()
+        result = _create_once(submission, photos, actor=actor, source=source,
+                              reporter_email=reporter_email, api_key_id=api_key_id, now=now)
+    if autocommitted:
+        transaction.check_nothing_pending()
+    return result
 
 
 def _create_once(submission: Submission, photos: list[ProcessedPhoto], *, actor: Actor,
@@ -284,7 +290,7 @@ def _create_once(submission: Submission, photos: list[ProcessedPhoto], *, actor:
     # of intake's CPU); one statement on PostgreSQL (reports.writes).
     key = submission.idempotency_key
     sql = db.session.connection()
-    report_id, claimed = insert_report(sql, NewReport(
+    report_id = insert_report(sql, NewReport(
         report=values,
         step={"kind": "status", "from_status": None, "to_status": status,
               "to_department_id": decision.department_id, "actor_role": actor.role.value,
@@ -293,10 +299,8 @@ def _create_once(submission: Submission, photos: list[ProcessedPhoto], *, actor:
         follower={"email": follow_email.lower(), "user_id": actor.user_id,
                   "is_reporter": True, "confirmed_at": now,
                   "created_at": now} if follow_email else None))
-    if not claimed:
-        # A concurrent request with the same key committed first: take this report back
-        # and answer with that request's.
-        take_back(sql, report_id)
+    if report_id is None:
+        # A concurrent request with the same key committed first: answer with its report.
         return SubmitResult(_replay_claimed(scope, key, fp), created=False)
 
     report = _stored(Report(id=report_id, **values, category=category, department=department,

@@ -1,17 +1,19 @@
 """Intake's INSERTs: a new report, its Idempotency-Key, its first timeline step, its follower.
 
 On PostgreSQL they are one statement (data-modifying CTEs): one round trip instead of
-four, the most repeated write of a busy city (docs/benchmarks.md, "Load and faults"). On
-SQLite, which has no DML in CTEs but no network either, they are four plain INSERTs.
-Both keep the same rule: the report is inserted first and its key claimed with ON CONFLICT
-DO NOTHING; a key another request claimed first means this report gets nothing else and
-is taken back by the caller (`take_back`), so a retry racing its twin makes one report.
+four, the most repeated write of a busy city (docs/benchmarks.md, "Load and faults"). It
+claims the key first, with the report's id drawn from the report's sequence, and inserts
+the report, its step and its follower only if the claim took: a retry racing its twin
+writes nothing at all, so the statement is whole on its own and intake may run it
+autocommitted (services.submit_report). On SQLite, which has no DML in CTEs but no network
+either, they are four plain INSERTs in the request's transaction: the report first, then
+the key; a key another request claimed first takes this report back at once.
 """
 
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import Connection, bindparam, delete, exists, insert, select, true
+from sqlalchemy import Connection, bindparam, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -29,11 +31,11 @@ class NewReport:
     follower: dict | None = None  # the reporter following it, if they gave an address
 
 
-def insert_report(sql: Connection, new: NewReport) -> tuple[int, bool]:
-    """Insert a report with its key, first step and follower; return (id, key claimed).
+def insert_report(sql: Connection, new: NewReport) -> int | None:
+    """Insert a report with its key, first step and follower; return its id.
 
-    A key already claimed by another request leaves the report inserted alone: the caller
-    takes it back with `take_back` and answers with the other request's report.
+    None means another request claimed the key first: nothing of this report is left, and
+    the caller answers with that request's report.
     """
     if sql.dialect.name == "postgresql":
         report = _with_defaults(Report.__table__, new.report)
@@ -42,22 +44,17 @@ def insert_report(sql: Connection, new: NewReport) -> tuple[int, bool]:
         follower = _with_defaults(Follower.__table__, new.follower)
         params = {**report, **_prefixed("k_", key), **_prefixed("s_", step),
                   **_prefixed("f_", follower)}
-        row = sql.execute(_one_statement(tuple(report), tuple(step), tuple(key or ()),
-                                         tuple(follower or ())), params).one()
-        return row.id, row.claimed
+        return sql.execute(_one_statement(tuple(report), tuple(step), tuple(key or ()),
+                                          tuple(follower or ())), params).scalar()
     report_id = sql.execute(_insert(Report.__table__), new.report).inserted_primary_key[0]
     if new.key is not None and sql.execute(_claim_key(),
                                            {**new.key, "report_id": report_id}).first() is None:
-        return report_id, False
+        sql.execute(_delete_report(), {"id": report_id})  # nothing refers to it yet
+        return None
     sql.execute(_insert(StatusChange.__table__), {**new.step, "report_id": report_id})
     if new.follower is not None:
         sql.execute(_insert(Follower.__table__), {**new.follower, "report_id": report_id})
-    return report_id, True
-
-
-def take_back(sql: Connection, report_id: int) -> None:
-    """Delete a report that lost its key to another request (nothing refers to it yet)."""
-    sql.execute(_delete_report(), {"id": report_id})
+    return report_id
 
 
 def _with_defaults(table, row: dict | None) -> dict | None:
@@ -90,36 +87,42 @@ def _prefixed(prefix: str, row: dict | None) -> dict:
 @cache
 def _one_statement(report_columns: tuple[str, ...], step_columns: tuple[str, ...],
                    key_columns: tuple[str, ...], follower_columns: tuple[str, ...]):
-    """Return the WITH statement for these columns; it answers (id, claimed)."""
+    """Return the WITH statement for these columns; it answers the report's id, or no row
+    when the key was claimed by another request."""
     report = Report.__table__
-    new = (insert(report)
-           .values({name: bindparam(name, type_=report.c[name].type) for name in report_columns})
-           .returning(report.c.id).cte("new_report"))
-    claimed = true()
+    report_values = [bindparam(name, type_=report.c[name].type) for name in report_columns]
     ctes = []
     if key_columns:
-        key = (_insert_from(IdempotencyKey.__table__, "k_", key_columns, new, postgresql_insert)
-               .on_conflict_do_nothing(index_elements=["scope", "key"])
-               .returning(IdempotencyKey.__table__.c.id).cte("claimed_key"))
-        ctes.append(key)
-        claimed = exists(select(key.c.id))
-    # The step and the follower are written only with the key: RETURNING is how one part of
-    # the statement sees another's rows (they share one snapshot).
-    ctes.append(_insert_from(StatusChange.__table__, "s_", step_columns, new, insert,
-                             where=claimed).cte("first_step"))
+        # The key's row needs the report's id before the report exists: the id is drawn
+        # from its sequence, and the foreign key is checked at the end of the statement.
+        new_id = select(func.nextval(func.pg_get_serial_sequence("report", "id"))
+                        .label("id")).cte("new_id")
+        key_table = IdempotencyKey.__table__
+        claimed = (postgresql_insert(key_table)
+                   .from_select(["report_id", *key_columns], select(
+                       new_id.c.id, *(bindparam(f"k_{name}", type_=key_table.c[name].type)
+                                      for name in key_columns)))
+                   .on_conflict_do_nothing(index_elements=["scope", "key"])
+                   .returning(key_table.c.report_id).cte("claimed_key"))
+        ctes += [new_id, claimed]
+        # RETURNING is how one part of the statement sees another's rows (they share one
+        # snapshot): no claim, no report, and no step or follower either.
+        new = insert(report).from_select(["id", *report_columns],
+                                         select(claimed.c.report_id, *report_values))
+    else:
+        new = insert(report).values(dict(zip(report_columns, report_values)))
+    new = new.returning(report.c.id).cte("new_report")
+    ctes.append(_insert_from(StatusChange.__table__, "s_", step_columns, new).cte("first_step"))
     if follower_columns:
-        ctes.append(_insert_from(Follower.__table__, "f_", follower_columns, new, insert,
-                                 where=claimed).cte("reporter_follows"))
-    return select(new.c.id, claimed.label("claimed")).add_cte(*ctes)
+        ctes.append(_insert_from(Follower.__table__, "f_", follower_columns, new)
+                    .cte("reporter_follows"))
+    return select(new.c.id).add_cte(*ctes)
 
 
-def _insert_from(table, prefix: str, columns: tuple[str, ...], new, dialect_insert, where=None):
-    """INSERT a row of bound values and the new report's id from its CTE."""
-    values = select(new.c.id, *(bindparam(f"{prefix}{name}", type_=table.c[name].type)
-                                for name in columns))
-    if where is not None:
-        values = values.where(where)
-    return dialect_insert(table).from_select(["report_id", *columns], values)
+def _insert_from(table, prefix: str, columns: tuple[str, ...], new):
+    """INSERT a row of bound values and the new report's id from its CTE (none without)."""
+    return insert(table).from_select(["report_id", *columns], select(
+        new.c.id, *(bindparam(f"{prefix}{name}", type_=table.c[name].type) for name in columns)))
 
 
 @cache

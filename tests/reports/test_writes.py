@@ -1,4 +1,4 @@
-"""Intake's INSERTs: all of a report's rows, or the report alone when its key was taken."""
+"""Intake's INSERTs: all of a report's rows, or none of them when its key was taken."""
 
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -10,7 +10,7 @@ from neighborhood.core.spatial import point_element
 from neighborhood.extensions import db
 from neighborhood.reports.models import Category, Follower, IdempotencyKey, Report
 from neighborhood.reports.services import h3_cells
-from neighborhood.reports.writes import NewReport, insert_report, take_back
+from neighborhood.reports.writes import NewReport, insert_report
 from neighborhood.workflow.models import StatusChange
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
@@ -63,8 +63,7 @@ def _statements(sql):
 
 
 def test_a_new_report_is_written_with_its_key_first_step_and_follower(dummy_new_report):
-    report_id, claimed = insert_report(db.session.connection(), dummy_new_report())
-    assert claimed is True
+    report_id = insert_report(db.session.connection(), dummy_new_report())
     stored = db.session.get(Report, report_id)
     assert stored.description == "Dark street"
     # Columns the row leaves out get the model's defaults, inside the CTE too.
@@ -79,23 +78,22 @@ def test_a_new_report_is_written_with_its_key_first_step_and_follower(dummy_new_
 
 
 def test_a_report_without_key_or_contact_gets_its_first_step_only(dummy_new_report):
-    report_id, claimed = insert_report(db.session.connection(),
-                                       dummy_new_report(key=None, follower=None))
-    assert claimed is True
+    report_id = insert_report(db.session.connection(),
+                              dummy_new_report(key=None, follower=None))
+    assert _count(Report, report_id) == 1
     assert _count(StatusChange, report_id) == 1
     assert _count(Follower, report_id) == 0
     assert db.session.scalar(select(func.count()).select_from(IdempotencyKey)) == 0
 
 
-def test_a_key_claimed_first_leaves_the_report_alone_to_be_taken_back(dummy_new_report):
+def test_a_key_claimed_first_leaves_nothing_of_the_second_report(dummy_new_report):
     sql = db.session.connection()
-    first_id, _ = insert_report(sql, dummy_new_report())
-    second_id, claimed = insert_report(sql, dummy_new_report())
-    assert claimed is False and second_id != first_id
-    assert _count(StatusChange, second_id) == 0
-    assert _count(Follower, second_id) == 0
-    take_back(sql, second_id)
-    assert _count(Report, second_id) == 0
+    first_id = insert_report(sql, dummy_new_report())
+    reports_before = db.session.scalar(select(func.count()).select_from(Report))
+    assert insert_report(sql, dummy_new_report()) is None
+    assert db.session.scalar(select(func.count()).select_from(Report)) == reports_before
+    assert db.session.scalar(select(func.count()).select_from(StatusChange)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Follower)) == 1
     key = db.session.scalars(select(IdempotencyKey).where(IdempotencyKey.key == "key-1")).one()
     assert key.report_id == first_id
     assert (_count(StatusChange, first_id), _count(Follower, first_id)) == (1, 1)
@@ -114,9 +112,9 @@ def test_columns_a_row_leaves_out_get_the_models_defaults_scalar_and_computed(
         dummy_new_report):
     new = dummy_new_report()
     follower = {"email": "resident@example.org", "user_id": None, "confirmed_at": NOW}
-    report_id, _ = insert_report(db.session.connection(),
-                                 NewReport(report=new.report, step=new.step, key=new.key,
-                                           follower=follower))
+    report_id = insert_report(db.session.connection(),
+                              NewReport(report=new.report, step=new.step, key=new.key,
+                                        follower=follower))
     stored = db.session.scalars(select(Follower).where(Follower.report_id == report_id)).one()
     assert stored.is_reporter is False  # a scalar default
     assert stored.created_at is not None  # utcnow, a callable default

@@ -1,0 +1,88 @@
+"""The request's one commit: an autocommitted request on PostgreSQL, and what it refuses."""
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, select
+
+from neighborhood.core import transaction
+from neighborhood.extensions import db
+from neighborhood.reports.models import Category, Report
+from tests.reports.test_photo_upload import jpeg, post_multipart
+
+
+@contextmanager
+def _statements(app):
+    """Collect (statement, autocommitted?) for what the app's engine sends meanwhile."""
+    seen = []
+
+    def collect(conn, _cursor, statement, *_args):
+        seen.append((statement, conn.connection.dbapi_connection.autocommit))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", collect)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", collect)
+
+
+def _pooled_connection_autocommits(app) -> bool:
+    with app.app_context():
+        autocommit = db.session.connection().connection.dbapi_connection.autocommit
+        db.session.rollback()
+        db.session.remove()
+        assert db.engine.pool.checkedin() == 1  # the one connection the requests used
+    return autocommit
+
+
+@pytest.mark.engines("postgis")
+def test_a_json_submission_is_written_autocommitted_in_one_statement(
+        app, client, dummy_category, dummy_report_body):
+    with _statements(app) as seen:
+        response = client.post("/api/v1/reports", json=dummy_report_body,
+                               headers={"Idempotency-Key": "one-statement"})
+    assert response.status_code == 201
+    writes = [statement for statement, _ in seen if "INSERT" in statement]
+    assert len(writes) == 1
+    assert all(autocommit for _, autocommit in seen)  # so psycopg sent no BEGIN or COMMIT
+    assert not _pooled_connection_autocommits(app)  # the next request has a transaction
+
+
+@pytest.mark.engines("postgis")
+def test_a_submission_with_photos_is_written_in_a_transaction(app, client, dummy_category):
+    with _statements(app) as seen:
+        response = post_multipart(client, [("p.jpg", jpeg())])
+    assert response.status_code == 201
+    assert seen and not any(autocommit for _, autocommit in seen)
+
+
+@pytest.mark.engines("postgis")
+def test_a_request_that_used_the_database_is_not_autocommitted(ctx, dummy_category):
+    db.session.scalar(select(Category.id))
+    assert transaction.autocommit_if_untouched() is False
+    assert not db.session.connection().connection.dbapi_connection.autocommit
+
+
+@pytest.mark.engines("postgis")
+def test_an_untouched_request_is_autocommitted(ctx):
+    assert transaction.autocommit_if_untouched() is True
+    assert db.session.connection().connection.dbapi_connection.autocommit
+
+
+@pytest.mark.engines("spatialite")
+def test_sqlite_requests_are_never_autocommitted(ctx):
+    assert transaction.autocommit_if_untouched() is False
+
+
+def test_orm_changes_left_in_an_autocommitted_request_are_refused(ctx, dummy_category):
+    category = db.session.scalars(select(Category)).one()
+    transaction.check_nothing_pending()  # a loaded, unchanged object is fine
+    category.sla_days += 1
+    with pytest.raises(RuntimeError, match="autocommitted"):
+        transaction.check_nothing_pending()
+    db.session.rollback()
+    db.session.add(Report(description="never flushed"))
+    with pytest.raises(RuntimeError, match="autocommitted"):
+        transaction.check_nothing_pending()
