@@ -15,6 +15,11 @@ Prints the CPU time per request (time.process_time: CPU, not wall time, so a bus
 inflates it little), the SQL statements per request (SQLAlchemy before_cursor_execute,
 BEGIN and COMMIT included when the driver goes through a cursor), then a second, profiled
 pass (cProfile) and its top entries. On PostGIS the server's own CPU is not counted.
+
+--compare-autocommit (PostGIS) instead alternates blocks of submissions with intake
+autocommitted (as it runs) and in a transaction (BEGIN ... COMMIT), in one process, and
+prints the app's and PostgreSQL's CPU per request of each and their ratio per pair of
+blocks: pairs run seconds apart, so the VM's changing speed cancels out.
 """
 
 import argparse
@@ -33,7 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import REPORTS, ROOT, city_points, report_body, seed_city
+from _common import REPORTS, ROOT, CpuMeter, city_points, report_body, seed_city
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -65,6 +70,41 @@ def run(client, bodies: list[dict]) -> float:
     return time.process_time() - start
 
 
+def compare_autocommit(client, bodies: list[dict], postmaster: int, rounds: int) -> None:
+    """Print app and PostgreSQL CPU per request with and without the autocommitted intake."""
+    import statistics
+
+    from neighborhood.core import transaction
+
+    autocommit = transaction.autocommit_if_untouched
+    meter = CpuMeter({"database": postmaster})
+    size = len(bodies) // (2 * rounds)
+    blocks = iter(bodies[n:n + size] for n in range(0, 2 * rounds * size, size))
+    spent = {"autocommitted": [], "transaction": []}
+    try:
+        for n in range(rounds):
+            for mode in (("autocommitted", "transaction") if n % 2 == 0
+                         else ("transaction", "autocommitted")):
+                transaction.autocommit_if_untouched = (
+                    autocommit if mode == "autocommitted" else lambda: False)
+                block = next(blocks)
+                meter.start()
+                app_cpu = run(client, block)
+                database = meter.stop()["database"]
+                spent[mode].append((app_cpu / size * 1000, database / size * 1000))
+    finally:
+        transaction.autocommit_if_untouched = autocommit
+    print(f"# {rounds} pairs of blocks of {size} JSON submissions, CPU per request (median)")
+    for mode, rows in spent.items():
+        print(f"{mode:>14}: app {statistics.median(a for a, _ in rows):.3f} ms, "
+              f"PostgreSQL {statistics.median(d for _, d in rows):.3f} ms")
+    pairs = list(zip(spent["autocommitted"], spent["transaction"]))
+    print("autocommitted / transaction, median of the pairs: app "
+          f"{statistics.median(a[0] / t[0] for a, t in pairs):.3f}, PostgreSQL "
+          f"{statistics.median(a[1] / t[1] for a, t in pairs if t[1]):.3f} "
+          "(PostgreSQL's CPU is counted in clock ticks of 10 ms)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--engine", choices=("spatialite", "postgis"), default="spatialite")
@@ -74,7 +114,12 @@ def main() -> None:
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--dump", help="also write the cProfile stats to this file (pstats)")
+    parser.add_argument("--compare-autocommit", type=int, metavar="PAIRS", default=0,
+                        help="PostGIS: alternate PAIRS pairs of blocks of --requests / PAIRS "
+                        "/ 2 submissions with and without the autocommitted intake")
     args = parser.parse_args()
+    if args.compare_autocommit and args.engine != "postgis":
+        parser.error("--compare-autocommit needs --engine postgis")
 
     logging.disable(logging.INFO)
     tmp = Path(tempfile.mkdtemp(prefix="neighborhood-intake-"))
@@ -110,6 +155,10 @@ def main() -> None:
 
         client = app.test_client()
         run(client, warm)
+        if args.compare_autocommit:
+            postmaster = int((server.data / "postmaster.pid").read_text().split()[0])
+            compare_autocommit(client, timed + profiled, postmaster, args.compare_autocommit)
+            return
         event.listen(engine, "before_cursor_execute", count)
         cpu = run(client, timed)
         event.remove(engine, "before_cursor_execute", count)
