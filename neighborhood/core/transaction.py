@@ -2,7 +2,8 @@
 
 from collections.abc import Callable
 
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
+from sqlalchemy import event
 
 from neighborhood.core import writer_queue
 from neighborhood.extensions import db
@@ -42,28 +43,35 @@ def rollback() -> None:
     _run("_on_rollback")
 
 
+class AutocommitFlushRefused(RuntimeError):
+    """An autocommitted request tried to flush ORM changes (a programming error)."""
+
+
 def autocommit_if_untouched() -> bool:
     """On PostgreSQL, run the rest of a request autocommitted if it has not used the
     database yet; return whether it does.
 
     Only for a service whose writes are one statement (report intake): that statement is
     then the request's one commit, without BEGIN and COMMIT, two of intake's four round
-    trips. Its reads before it see the latest committed state, as in READ COMMITTED.
+    trips. Its reads before it see the latest committed state, as in READ COMMITTED. The
+    rest of the request may not flush ORM changes: each would commit on its own.
+    Outside a request (the CLI, tests calling services) nothing is autocommitted: there a
+    session's transaction may span many services.
     """
+    if not has_request_context():
+        return False
     session = db.session()
     if session.in_transaction() or session.get_bind().dialect.name != "postgresql":
         return False
     session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    event.listen(session, "before_flush", _refuse_flush)  # this request's session only
     return True
 
 
-def check_nothing_pending() -> None:
-    """Refuse ORM changes left in an autocommitted request: flushed at its end, each would
-    commit on its own, not with the request's one write."""
-    session = db.session()
-    if session.new or session.dirty or session.deleted:
-        raise RuntimeError("An autocommitted request left ORM changes to flush: write them "
-                           "in its one statement, or do not autocommit it.")
+def _refuse_flush(_session, _flush_context, _instances) -> None:
+    raise AutocommitFlushRefused(
+        "An autocommitted request may not flush ORM changes: each would commit on its "
+        "own. Write them in its one statement, or do not autocommit it.")
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

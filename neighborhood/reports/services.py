@@ -220,12 +220,10 @@ def submit_report(submission: Submission, *, actor: Actor = ANONYMOUS,
     # On PostgreSQL a submission without photos writes in one statement (reports.writes),
     # which is then its transaction: no BEGIN and COMMIT round trips.
     with reads_then_writes():
-        autocommitted = not photos and transaction.autocommit_if_untouched()
-        result = _create_once(submission, photos, actor=actor, source=source,
-                              reporter_email=reporter_email, api_key_id=api_key_id, now=now)
-    if autocommitted:
-        transaction.check_nothing_pending()
-    return result
+        if not photos:
+            transaction.autocommit_if_untouched()
+        return _create_once(submission, photos, actor=actor, source=source,
+                            reporter_email=reporter_email, api_key_id=api_key_id, now=now)
 
 
 def _create_once(submission: Submission, photos: list[ProcessedPhoto], *, actor: Actor,

@@ -3,12 +3,23 @@
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from neighborhood.core import transaction
 from neighborhood.extensions import db
 from neighborhood.reports.models import Category, Report
 from tests.reports.test_photo_upload import jpeg, post_multipart
+
+
+@pytest.fixture
+def request_ctx(app):
+    """A request context, as a view's service runs in."""
+    with app.test_request_context("/api/v1/reports", method="POST"):
+        yield
+
+
+def _autocommits() -> bool:
+    return db.session.connection().connection.dbapi_connection.autocommit
 
 
 @contextmanager
@@ -59,30 +70,42 @@ def test_a_submission_with_photos_is_written_in_a_transaction(app, client, dummy
 
 
 @pytest.mark.engines("postgis")
-def test_a_request_that_used_the_database_is_not_autocommitted(ctx, dummy_category):
-    db.session.scalar(select(Category.id))
-    assert transaction.autocommit_if_untouched() is False
-    assert not db.session.connection().connection.dbapi_connection.autocommit
+def test_an_untouched_request_is_autocommitted(request_ctx):
+    assert transaction.autocommit_if_untouched() is True
+    assert _autocommits()
 
 
 @pytest.mark.engines("postgis")
-def test_an_untouched_request_is_autocommitted(ctx):
-    assert transaction.autocommit_if_untouched() is True
-    assert db.session.connection().connection.dbapi_connection.autocommit
+def test_a_request_that_used_the_database_is_not_autocommitted(request_ctx, dummy_category):
+    db.session.scalar(select(Category.id))
+    assert transaction.autocommit_if_untouched() is False
+    assert not _autocommits()
+
+
+@pytest.mark.engines("postgis")
+def test_nothing_is_autocommitted_outside_a_request(ctx):
+    """A CLI command or a test may run many services in one transaction."""
+    assert transaction.autocommit_if_untouched() is False
+    assert not _autocommits()
 
 
 @pytest.mark.engines("spatialite")
-def test_sqlite_requests_are_never_autocommitted(ctx):
+def test_sqlite_requests_are_never_autocommitted(request_ctx):
     assert transaction.autocommit_if_untouched() is False
 
 
-def test_orm_changes_left_in_an_autocommitted_request_are_refused(ctx, dummy_category):
+@pytest.mark.engines("postgis")
+def test_an_autocommitted_request_may_not_flush_orm_changes(request_ctx, dummy_category):
+    transaction.autocommit_if_untouched()
     category = db.session.scalars(select(Category)).one()
-    transaction.check_nothing_pending()  # a loaded, unchanged object is fine
-    category.sla_days += 1
-    with pytest.raises(RuntimeError, match="autocommitted"):
-        transaction.check_nothing_pending()
+    stored_sla = category.sla_days
+    db.session.flush()  # nothing changed: nothing to refuse
+    category.sla_days = stored_sla + 1
+    with pytest.raises(transaction.AutocommitFlushRefused):
+        db.session.flush()
+    db.session.add(Report(description="never written"))
+    with pytest.raises(transaction.AutocommitFlushRefused):
+        db.session.flush()
     db.session.rollback()
-    db.session.add(Report(description="never flushed"))
-    with pytest.raises(RuntimeError, match="autocommitted"):
-        transaction.check_nothing_pending()
+    assert db.session.scalar(select(Category.sla_days)) == stored_sla
+    assert db.session.scalar(select(func.count()).select_from(Report)) == 0
