@@ -30,6 +30,7 @@ import json
 import logging
 import pstats
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -72,8 +73,6 @@ def run(client, bodies: list[dict]) -> float:
 
 def compare_autocommit(client, bodies: list[dict], postmaster: int, rounds: int) -> None:
     """Print app and PostgreSQL CPU per request with and without the autocommitted intake."""
-    import statistics
-
     from neighborhood.core import transaction
 
     autocommit = transaction.autocommit_if_untouched

@@ -98,10 +98,7 @@ def _one_statement(report_columns: tuple[str, ...], step_columns: tuple[str, ...
         new_id = select(func.nextval(func.pg_get_serial_sequence("report", "id"))
                         .label("id")).cte("new_id")
         key_table = IdempotencyKey.__table__
-        claimed = (postgresql_insert(key_table)
-                   .from_select(["report_id", *key_columns], select(
-                       new_id.c.id, *(bindparam(f"k_{name}", type_=key_table.c[name].type)
-                                      for name in key_columns)))
+        claimed = (_insert_from(key_table, "k_", key_columns, new_id.c.id, postgresql_insert)
                    .on_conflict_do_nothing(index_elements=["scope", "key"])
                    .returning(key_table.c.report_id).cte("claimed_key"))
         ctes += [new_id, claimed]
@@ -112,17 +109,19 @@ def _one_statement(report_columns: tuple[str, ...], step_columns: tuple[str, ...
     else:
         new = insert(report).values(dict(zip(report_columns, report_values)))
     new = new.returning(report.c.id).cte("new_report")
-    ctes.append(_insert_from(StatusChange.__table__, "s_", step_columns, new).cte("first_step"))
+    ctes.append(_insert_from(StatusChange.__table__, "s_", step_columns, new.c.id)
+                .cte("first_step"))
     if follower_columns:
-        ctes.append(_insert_from(Follower.__table__, "f_", follower_columns, new)
+        ctes.append(_insert_from(Follower.__table__, "f_", follower_columns, new.c.id)
                     .cte("reporter_follows"))
     return select(new.c.id).add_cte(*ctes)
 
 
-def _insert_from(table, prefix: str, columns: tuple[str, ...], new):
-    """INSERT a row of bound values and the new report's id from its CTE (none without)."""
-    return insert(table).from_select(["report_id", *columns], select(
-        new.c.id, *(bindparam(f"{prefix}{name}", type_=table.c[name].type) for name in columns)))
+def _insert_from(table, prefix: str, columns: tuple[str, ...], report_id,
+                 dialect_insert=insert):
+    """INSERT a row of bound values with the report's id from a CTE (no row there, none)."""
+    return dialect_insert(table).from_select(["report_id", *columns], select(
+        report_id, *(bindparam(f"{prefix}{name}", type_=table.c[name].type) for name in columns)))
 
 
 @cache

@@ -1,13 +1,12 @@
 """The request's one commit: an autocommitted request on PostgreSQL, and what it refuses."""
 
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from neighborhood.core import transaction
 from neighborhood.extensions import db
 from neighborhood.reports.models import Category, Report
+from tests.fixtures.sql import sent_statements
 from tests.reports.test_photo_upload import jpeg, post_multipart
 
 
@@ -22,26 +21,14 @@ def _autocommits() -> bool:
     return db.session.connection().connection.dbapi_connection.autocommit
 
 
-@contextmanager
-def _statements(app):
-    """Collect (statement, autocommitted?) for what the app's engine sends meanwhile."""
-    seen = []
-
-    def collect(conn, _cursor, statement, *_args):
-        seen.append((statement, conn.connection.dbapi_connection.autocommit))
-
+def _engine(app):
     with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", collect)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", collect)
+        return db.engine
 
 
 def _pooled_connection_autocommits(app) -> bool:
     with app.app_context():
-        autocommit = db.session.connection().connection.dbapi_connection.autocommit
+        autocommit = _autocommits()
         db.session.rollback()
         db.session.remove()
         assert db.engine.pool.checkedin() == 1  # the one connection the requests used
@@ -51,7 +38,7 @@ def _pooled_connection_autocommits(app) -> bool:
 @pytest.mark.engines("postgis")
 def test_a_json_submission_is_written_autocommitted_in_one_statement(
         app, client, dummy_category, dummy_report_body):
-    with _statements(app) as seen:
+    with sent_statements(_engine(app)) as seen:
         response = client.post("/api/v1/reports", json=dummy_report_body,
                                headers={"Idempotency-Key": "one-statement"})
     assert response.status_code == 201
@@ -63,7 +50,7 @@ def test_a_json_submission_is_written_autocommitted_in_one_statement(
 
 @pytest.mark.engines("postgis")
 def test_a_submission_with_photos_is_written_in_a_transaction(app, client, dummy_category):
-    with _statements(app) as seen:
+    with sent_statements(_engine(app)) as seen:
         response = post_multipart(client, [("p.jpg", jpeg())])
     assert response.status_code == 201
     assert seen and not any(autocommit for _, autocommit in seen)

@@ -1,10 +1,9 @@
 """Intake's INSERTs: all of a report's rows, or none of them when its key was taken."""
 
-from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from neighborhood.core.spatial import point_element
 from neighborhood.extensions import db
@@ -12,6 +11,7 @@ from neighborhood.reports.models import Category, Follower, IdempotencyKey, Repo
 from neighborhood.reports.services import h3_cells
 from neighborhood.reports.writes import NewReport, insert_report
 from neighborhood.workflow.models import StatusChange
+from tests.fixtures.sql import sent_statements
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
 
@@ -45,21 +45,6 @@ def dummy_new_report(ctx, dummy_category):
 def _count(model, report_id: int) -> int:
     column = model.id if model is Report else model.report_id
     return db.session.scalar(select(func.count()).where(column == report_id))
-
-
-@contextmanager
-def _statements(sql):
-    """Collect the SQL statements sent on the connection's engine meanwhile."""
-    seen = []
-
-    def collect(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    event.listen(sql.engine, "before_cursor_execute", collect)
-    try:
-        yield seen
-    finally:
-        event.remove(sql.engine, "before_cursor_execute", collect)
 
 
 def test_a_new_report_is_written_with_its_key_first_step_and_follower(dummy_new_report):
@@ -102,10 +87,10 @@ def test_a_key_claimed_first_leaves_nothing_of_the_second_report(dummy_new_repor
 @pytest.mark.engines("postgis")
 def test_postgresql_writes_all_of_a_report_in_one_statement(dummy_new_report):
     sql = db.session.connection()
-    with _statements(sql) as statements:
+    with sent_statements(sql.engine) as sent:
         insert_report(sql, dummy_new_report())
-    assert len(statements) == 1
-    assert statements[0].count("INSERT INTO") == 4
+    assert len(sent) == 1
+    assert sent[0].statement.count("INSERT INTO") == 4
 
 
 def test_columns_a_row_leaves_out_get_the_models_defaults_scalar_and_computed(
